@@ -1,0 +1,53 @@
+# pvfbt: top-level build, guests and tests.  See README.md.
+#
+#   make deps     install what the build and the guests need (idempotent)
+#   make          build pvfbt.ko for KVER, userspace/pvfbt and the guest programs
+#   make check    deps + build + host tests + in-guest tests in both guests
+#   make demo     deps + build + a traced Xen PV guest
+#   make stress / make bench   long runs, never part of check
+KVER ?= $(shell awk '!/^\#/ && NF >= 2 { print $$1; exit }' scripts/kernels.tsv)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+BUILD := build/$(KVER)
+MODSRC := Kbuild driver arch provider include
+MODFILES := $(shell find $(MODSRC) -type f 2>/dev/null)
+
+.PHONY: all deps module userspace progs check check-host check-guest demo stress bench clean
+
+all: module userspace progs
+
+deps:
+	@scripts/deps.sh $(KVER)
+
+module: $(BUILD)/pvfbt.ko
+
+# Each kernel gets its own copy of the sources: objects never mix.
+$(BUILD)/pvfbt.ko: $(MODFILES)
+	@rm -rf $(BUILD)/src && mkdir -p $(BUILD)/src
+	@cp -r $(MODSRC) $(BUILD)/src/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/src W=1 modules 2>&1 | tee $(BUILD)/build.log
+	@! grep -E 'warning:|error:' $(BUILD)/build.log || { echo "pvfbt: the module build has warnings" >&2; exit 1; }
+	@cp $(BUILD)/src/pvfbt.ko $@
+
+userspace:
+	$(MAKE) -C userspace
+
+progs:
+	$(MAKE) -C tests/guest/progs
+
+check: deps
+	@tests/check.sh $(KVER)
+
+demo: deps all
+	@tests/vm/run --xen --kver $(KVER) -- sh /tests/demo.sh
+
+stress: deps all
+	@tests/stress.sh $(KVER)
+
+bench: deps all
+	@bench/run.sh $(KVER)
+
+clean:
+	rm -rf build
+	-$(MAKE) -C userspace clean
+	-$(MAKE) -C tests/guest/progs clean
+	-$(MAKE) -C tests/host clean

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _PVFBT_SLOTS_H
+#define _PVFBT_SLOTS_H
+#define PVFBT_SLOT_SIZE	16	/* 15-byte instruction + int3 guard */
+#define PVFBT_NR_SLOTS	65536
+#endif

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Probe hits: the int3 and single-step (#DB) traps.
+ *
+ * Both arrive through the kernel's own trap entry (exc_int3, exc_debug; under
+ * Xen PV through the xen_asm_exc_* stubs, which lead to the same C code) and
+ * reach pvfbt through the die notifier chain, as DIE_INT3 and DIE_DEBUG, in
+ * NMI-like context.  Nothing here takes a lock, allocates or sleeps; every
+ * loop is bounded.
+ *
+ * A hit records the event, then resumes the displaced instruction:
+ *  - relative jmp/jcc/call and ret are emulated in the handler (they could
+ *    not be run out of line anyway: their effect depends on where they run);
+ *  - anything else runs out of line in the site's own slot with TF set, and
+ *    the #DB that follows sends the CPU back to site + length.
+ *
+ * The resume path is stateless: no per-CPU "stepping" state.  A slot belongs
+ * to exactly one site for the module's lifetime, so the #DB finds the site
+ * from the trapping address alone.  That is what makes nesting (an NMI that
+ * hits a probe between the int3 and its #DB), preemption and migration
+ * between the two traps, and a step delivered on another CPU all correct.
+ * IF is left as it was: under Xen PV it is the event-upcall mask that
+ * HYPERVISOR_iret restores, and a step that goes missing must not leave
+ * events masked.
+ *
+ * A lost single-step trap: the slot holds int3 guards right after the
+ * displaced instruction, so a CPU that runs past it without the #DB traps
+ * on the guard.  The guard hit is recognised by its address, the CPU is sent
+ * to site + length, TF is cleared and the miss is counted.  A #DB that then
+ * arrives late (DR_STEP at an address we do not expect, while a miss is
+ * outstanding) is claimed and counted rather than left to the kernel's
+ * "unexpected single-step" warning.
+ */
+#include <linux/kernel.h>
+#include <linux/kdebug.h>
+#include <linux/notifier.h>
+#include <linux/hash.h>
+#include <linux/vmalloc.h>
+#include <linux/atomic.h>
+#include <asm/debugreg.h>
+#include <asm/ptrace.h>
+#include <asm/processor-flags.h>
+#include "driver/pvfbt.h"
+#include "arch/x86/slots.h"
+
+extern u8 pvfbt_slot_area[], pvfbt_slot_area_end[];
+
+/* Lock-free site lookup: open addressing, written under the fbt mutex. */
+#define SITE_HASH_BITS	19
+#define SITE_HASH_SIZE	(1UL << SITE_HASH_BITS)
+#define TOMBSTONE	((struct pvfbt_site *)1UL)
+static struct pvfbt_site **site_table;
+static u32 nr_sites_live;
+
+/* Slot owners, indexed by slot number; a slot is never given to another site. */
+static struct pvfbt_site **slot_owner;
+static u32 nr_slots;		/* slots ever handed out */
+static u32 *slot_free;		/* slots given back, reusable */
+static u32 nr_slot_free;
+static atomic_t late_budget;
+/* Hits in progress on this CPU: a bound on recursion through our callees. */
+static DEFINE_PER_CPU(int, hit_depth);
+#define MAX_HIT_DEPTH	4
+
+static inline unsigned long slot_addr(int slot)
+{
+	return (unsigned long)pvfbt_slot_area + (unsigned long)slot * PVFBT_SLOT_SIZE;
+}
+
+static inline bool in_slots(unsigned long addr)
+{
+	return addr >= (unsigned long)pvfbt_slot_area &&
+	       addr < (unsigned long)pvfbt_slot_area_end;
+}
+
+struct pvfbt_site *pvfbt_site_lookup(unsigned long addr)
+{
+	unsigned long i = hash_long(addr, SITE_HASH_BITS);
+	unsigned long n;
+
+	for (n = 0; n < SITE_HASH_SIZE; n++, i = (i + 1) & (SITE_HASH_SIZE - 1)) {
+		struct pvfbt_site *s = READ_ONCE(site_table[i]);
+
+		if (!s)
+			return NULL;
+		if (s != TOMBSTONE && s->addr == addr)
+			return s;
+	}
+	return NULL;
+}
+
+int pvfbt_site_insert(struct pvfbt_site *site)
+{
+	unsigned long i = hash_long(site->addr, SITE_HASH_BITS);
+	unsigned long n;
+
+	if (nr_sites_live >= SITE_HASH_SIZE / 2)
+		return -ENOSPC;
+	for (n = 0; n < SITE_HASH_SIZE; n++, i = (i + 1) & (SITE_HASH_SIZE - 1)) {
+		if (!site_table[i] || site_table[i] == TOMBSTONE) {
+			site->live = 1;
+			smp_store_release(&site_table[i], site);
+			nr_sites_live++;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Caller has disarmed the site and waited for every handler to finish. */
+void pvfbt_site_remove(struct pvfbt_site *site)
+{
+	unsigned long i = hash_long(site->addr, SITE_HASH_BITS);
+	unsigned long n;
+
+	for (n = 0; n < SITE_HASH_SIZE; n++, i = (i + 1) & (SITE_HASH_SIZE - 1)) {
+		if (!site_table[i])
+			return;
+		if (site_table[i] == site) {
+			WRITE_ONCE(site_table[i], TOMBSTONE);
+			site->live = 0;
+			nr_sites_live--;
+			return;
+		}
+	}
+}
+
+u32 pvfbt_slots_used(void)
+{
+	return nr_slots - nr_slot_free;
+}
+
+/*
+ * Give a removed site's slot back.  The caller has waited for every task
+ * that could be inside the slot (synchronize_rcu_tasks()).
+ */
+void pvfbt_site_release_slot(struct pvfbt_site *site)
+{
+	if (site->slot < 0)
+		return;
+	WRITE_ONCE(slot_owner[site->slot], NULL);
+	slot_free[nr_slot_free++] = site->slot;
+	site->slot = -1;
+}
+
+u32 pvfbt_slots_max(void)
+{
+	return PVFBT_NR_SLOTS;
+}
+
+bool pvfbt_addr_in_self(unsigned long addr)
+{
+	return within_module(addr, THIS_MODULE);
+}
+
+/*
+ * Decide how a site resumes and, for a stepped one, fill its slot.
+ * bytes[] holds the original instruction bytes (at least insn length).
+ * Called under the fbt mutex, before the site is armed.
+ */
+int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int avail)
+{
+	struct pvfbt_insn *in = &site->insn;
+	u8 buf[PVFBT_SLOT_SIZE];
+	unsigned long slot;
+	s64 disp;
+	u32 n;
+
+	if (pvfbt_decode(bytes, avail, in) < 0)
+		return -EINVAL;
+	site->orig = bytes[0];
+	site->slot = -1;
+	switch (in->cls) {
+	case PVFBT_CLS_JMP_REL:
+	case PVFBT_CLS_JCC_REL:
+	case PVFBT_CLS_CALL_REL:
+		site->target = pvfbt_branch_target(in, site->addr);
+		site->emulate = 1;
+		return 0;
+	case PVFBT_CLS_RET:
+	case PVFBT_CLS_NOP:
+		site->emulate = 1;
+		return 0;
+	case PVFBT_CLS_NORMAL:
+		break;
+	default:	/* loop/jrcxz, indirect branches, int3, unsafe */
+		return -EINVAL;
+	}
+
+	/* Stepped out of line: give the site a slot of its own. */
+	if (!nr_slot_free && nr_slots >= PVFBT_NR_SLOTS)
+		return -ENOSPC;
+	n = nr_slot_free ? slot_free[nr_slot_free - 1] : nr_slots;
+	slot = slot_addr(n);
+	memset(buf, 0xcc, sizeof(buf));
+	memcpy(buf, bytes, in->len);
+	if (in->flags & PVFBT_F_RIPREL) {
+		disp = (s64)in->disp + (s64)site->addr - (s64)slot;
+		if (disp != (s32)disp)
+			return -ERANGE;
+		memcpy(buf + in->disp_off, &(s32){ (s32)disp }, 4);
+	}
+	pvfbt_poke_bytes((void *)slot, buf, sizeof(buf));
+	if (nr_slot_free)
+		nr_slot_free--;
+	else
+		nr_slots++;
+	site->slot = n;
+	smp_store_release(&slot_owner[n], site);
+	site->emulate = 0;
+	return 0;
+}
+
+static bool cond_true(u8 cc, unsigned long fl)
+{
+	bool of = fl & X86_EFLAGS_OF, cf = fl & X86_EFLAGS_CF;
+	bool zf = fl & X86_EFLAGS_ZF, sf = fl & X86_EFLAGS_SF;
+	bool pf = fl & X86_EFLAGS_PF, r;
+
+	switch (cc >> 1) {
+	case 0: r = of; break;			/* jo */
+	case 1: r = cf; break;			/* jb */
+	case 2: r = zf; break;			/* je */
+	case 3: r = cf || zf; break;		/* jbe */
+	case 4: r = sf; break;			/* js */
+	case 5: r = pf; break;			/* jp */
+	case 6: r = sf != of; break;		/* jl */
+	default: r = zf || sf != of; break;	/* jle */
+	}
+	return (cc & 1) ? !r : r;
+}
+
+/* Resume a site whose instruction is emulated. */
+static void emulate(struct pvfbt_site *s, struct pt_regs *regs)
+{
+	unsigned long next = s->addr + s->insn.len;
+
+	switch (s->insn.cls) {
+	case PVFBT_CLS_JMP_REL:
+		regs->ip = s->target;
+		break;
+	case PVFBT_CLS_JCC_REL:
+		regs->ip = cond_true(s->insn.cond, regs->flags) ? s->target : next;
+		break;
+	case PVFBT_CLS_CALL_REL:
+		/* The int3 entry leaves a gap below the interrupted stack. */
+		regs->sp -= sizeof(unsigned long);
+		*(unsigned long *)regs->sp = next;
+		regs->ip = s->target;
+		break;
+	case PVFBT_CLS_RET:
+		regs->ip = *(unsigned long *)regs->sp;
+		regs->sp += sizeof(unsigned long) +
+			(s->insn.imm_size ? (u16)s->insn.imm : 0);
+		break;
+	default:	/* nop */
+		regs->ip = next;
+		break;
+	}
+}
+
+static int on_int3(struct pt_regs *regs)
+{
+	unsigned long addr = regs->ip - 1;
+	struct pvfbt_site *s;
+	u8 armed;
+
+	if (in_slots(addr)) {
+		/* A guard: the single-step trap never came. */
+		unsigned long off = addr - (unsigned long)pvfbt_slot_area;
+		unsigned int slot = off / PVFBT_SLOT_SIZE;
+
+		s = slot < PVFBT_NR_SLOTS ? READ_ONCE(slot_owner[slot]) : NULL;
+		if (!s || off % PVFBT_SLOT_SIZE < s->insn.len)
+			return NOTIFY_DONE;
+		regs->ip = s->addr + s->insn.len;
+		regs->flags &= ~X86_EFLAGS_TF;
+		pvfbt_stat_inc(missed_steps);
+		atomic_inc(&late_budget);
+		return NOTIFY_STOP;
+	}
+
+	s = pvfbt_site_lookup(addr);
+	if (!s)
+		return NOTIFY_DONE;
+	pvfbt_stat_inc(hits);
+	/*
+	 * A site disarmed after this CPU took its int3 is still resumed
+	 * correctly; its probes just record nothing.  A hit inside another
+	 * hit's recording (a probed function reached from our own callees, or
+	 * an NMI) records too, up to a fixed depth.
+	 */
+	armed = READ_ONCE(s->armed);
+	if (this_cpu_inc_return(hit_depth) > 1)
+		pvfbt_stat_inc(nested);
+	if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
+		if (armed & PVFBT_SITE_ENTRY)
+			pvfbt_record(s, regs, PVFBT_REC_ENTRY);
+		if (armed & PVFBT_SITE_RETURN)
+			pvfbt_record(s, regs, PVFBT_REC_RETURN);
+	}
+	this_cpu_dec(hit_depth);
+
+	if (s->emulate) {
+		emulate(s, regs);
+		pvfbt_stat_inc(emulated);
+	} else {
+		regs->ip = slot_addr(s->slot);
+		regs->flags |= X86_EFLAGS_TF;
+	}
+	return NOTIFY_STOP;
+}
+
+static int on_debug(struct pt_regs *regs, unsigned long *dr6)
+{
+	unsigned long ip = regs->ip;
+
+	if (!(*dr6 & DR_STEP))
+		return NOTIFY_DONE;
+	if (in_slots(ip)) {
+		unsigned long off = ip - (unsigned long)pvfbt_slot_area;
+		unsigned int slot = off / PVFBT_SLOT_SIZE;
+		struct pvfbt_site *s = slot < PVFBT_NR_SLOTS ?
+			READ_ONCE(slot_owner[slot]) : NULL;
+
+		if (s && off % PVFBT_SLOT_SIZE == s->insn.len) {
+			regs->ip = s->addr + s->insn.len;
+			regs->flags &= ~X86_EFLAGS_TF;
+			*dr6 &= ~DR_STEP;
+			pvfbt_stat_inc(stepped);
+			return NOTIFY_STOP;
+		}
+	}
+	/* A step that arrives after its guard repaired the miss. */
+	if (atomic_add_unless(&late_budget, -1, 0)) {
+		regs->flags &= ~X86_EFLAGS_TF;
+		*dr6 &= ~DR_STEP;
+		pvfbt_stat_inc(late_steps);
+		return NOTIFY_STOP;
+	}
+	return NOTIFY_DONE;
+}
+
+static int pvfbt_die(struct notifier_block *nb, unsigned long val, void *data)
+{
+	struct die_args *args = data;
+
+	if (user_mode(args->regs))
+		return NOTIFY_DONE;
+	if (val == DIE_INT3)
+		return on_int3(args->regs);
+	if (val == DIE_DEBUG)
+		return on_debug(args->regs, (unsigned long *)args->err);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pvfbt_die_nb = {
+	.notifier_call = pvfbt_die,
+	.priority = INT_MAX,
+};
+
+/* pvfbt's own functions that run in trap context (their callees are excluded). */
+int pvfbt_trap_roots(unsigned long *v, int max)
+{
+	const unsigned long r[] = {
+		(unsigned long)pvfbt_die, (unsigned long)on_int3,
+		(unsigned long)on_debug, (unsigned long)emulate,
+		(unsigned long)pvfbt_record, (unsigned long)pvfbt_site_lookup,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(r) && i < max; i++)
+		v[i] = r[i];
+	return i;
+}
+
+/* The callbacks on the die chain: they run on every int3 and #DB. */
+int pvfbt_die_callbacks(unsigned long *v, int max)
+{
+	struct atomic_notifier_head *chain =
+		(void *)pvfbt_ks.lookup_name("die_chain");
+	struct notifier_block *nb;
+	int n = 0;
+
+	if (!chain)
+		return 0;
+	rcu_read_lock();
+	for (nb = rcu_dereference(chain->head); nb && n < max;
+	     nb = rcu_dereference(nb->next))
+		v[n++] = (unsigned long)nb->notifier_call;
+	rcu_read_unlock();
+	return n;
+}
+
+int pvfbt_arch_init(void)
+{
+	site_table = vzalloc(SITE_HASH_SIZE * sizeof(*site_table));
+	slot_owner = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_owner));
+	slot_free = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_free));
+	if (!site_table || !slot_owner || !slot_free) {
+		vfree(site_table);
+		vfree(slot_owner);
+		vfree(slot_free);
+		return -ENOMEM;
+	}
+	return register_die_notifier(&pvfbt_die_nb);
+}
+
+/* No handler runs after this returns (unregistering waits for RCU). */
+void pvfbt_arch_stop(void)
+{
+	unregister_die_notifier(&pvfbt_die_nb);
+}
+
+/* Every site is disarmed and removed, every CPU out of the handlers and slots. */
+void pvfbt_arch_exit(void)
+{
+	vfree(site_table);
+	vfree(slot_owner);
+	vfree(slot_free);
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel symbols that pvfbt needs and the kernel does not export.
+ *
+ * kallsyms_lookup_name() itself is not exported since 5.7.  A kprobe that is
+ * registered by symbol name and never armed tells its address: the kernel
+ * resolves the name for us, with its own checks.  Every other symbol is then
+ * resolved through it, and each one is checked before it is ever called: the
+ * address must be the start of a function of that very name (sprint_symbol
+ * prints "name+0x0/size").
+ */
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/kallsyms.h>
+#include <linux/string.h>
+#include "driver/pvfbt.h"
+
+struct pvfbt_ksyms pvfbt_ks;
+
+static unsigned long find_lookup_name(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long addr;
+
+	if (register_kprobe(&kp) < 0)
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+/* Is addr exactly the start of the function called name? */
+static bool is_function(unsigned long addr, const char *name)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	size_t n = strlen(name);
+
+	if (!addr)
+		return false;
+	sprint_symbol(buf, addr);
+	return !strncmp(buf, name, n) && !strncmp(buf + n, "+0x0/", 5);
+}
+
+static unsigned long want(const char *name, bool func, int *missing)
+{
+	unsigned long addr = pvfbt_ks.lookup_name(name);
+
+	if (!addr || (func && !is_function(addr, name))) {
+		pr_err(PVFBT_NAME ": kernel symbol %s not found\n", name);
+		(*missing)++;
+		return 0;
+	}
+	return addr;
+}
+
+/* Optional symbols: absent on some configurations. */
+static unsigned long maybe(const char *name)
+{
+	unsigned long addr = pvfbt_ks.lookup_name(name);
+
+	return addr && is_function(addr, name) ? addr : 0;
+}
+
+#define FN(field, name)	(pvfbt_ks.field = (void *)want(name, true, &missing))
+#define VAR(field, name) (pvfbt_ks.field = want(name, false, &missing))
+
+int pvfbt_ksyms_init(void)
+{
+	unsigned long addr = find_lookup_name();
+	int missing = 0;
+
+	if (!is_function(addr, "kallsyms_lookup_name")) {
+		pr_err(PVFBT_NAME ": cannot locate kallsyms_lookup_name\n");
+		return -ENOENT;
+	}
+	pvfbt_ks.lookup_name = (void *)addr;
+
+	FN(on_each_symbol, "kallsyms_on_each_symbol");
+	FN(module_on_each_symbol, "module_kallsyms_on_each_symbol");
+	FN(lookup_size_offset, "kallsyms_lookup_size_offset");
+	FN(text_poke, "text_poke");
+	pvfbt_ks.text_mutex = (void *)want("text_mutex", false, &missing);
+	FN(within_kprobe_blacklist, "within_kprobe_blacklist");
+	FN(jump_label_text_reserved, "jump_label_text_reserved");
+	FN(alternatives_text_reserved, "alternatives_text_reserved");
+	FN(search_exception_tables, "search_exception_tables");
+	pvfbt_ks.static_call_text_reserved = (void *)maybe("static_call_text_reserved");
+	pvfbt_ks.ftrace_text_reserved = (void *)maybe("ftrace_text_reserved");
+	pvfbt_ks.ftrace_location = (void *)maybe("ftrace_location");
+	pvfbt_ks.x86_return_thunk = maybe("__x86_return_thunk");
+
+	VAR(stext, "_stext");
+	VAR(etext, "_etext");
+	VAR(sinittext, "_sinittext");
+	VAR(einittext, "_einittext");
+	VAR(noinstr_start, "__noinstr_text_start");
+	VAR(noinstr_end, "__noinstr_text_end");
+	VAR(entry_start, "__entry_text_start");
+	VAR(entry_end, "__entry_text_end");
+	/* Not on every kernel line: an absent range is an empty range. */
+	pvfbt_ks.irqentry_start = pvfbt_ks.lookup_name("__irqentry_text_start");
+	pvfbt_ks.irqentry_end = pvfbt_ks.lookup_name("__irqentry_text_end");
+	pvfbt_ks.softirqentry_start = pvfbt_ks.lookup_name("__softirqentry_text_start");
+	pvfbt_ks.softirqentry_end = pvfbt_ks.lookup_name("__softirqentry_text_end");
+	pvfbt_ks.kprobes_start = pvfbt_ks.lookup_name("__kprobes_text_start");
+	pvfbt_ks.kprobes_end = pvfbt_ks.lookup_name("__kprobes_text_end");
+
+	return missing ? -ENOENT : 0;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvfbt internals shared by driver/, arch/x86/ and provider/.
+ */
+#ifndef _PVFBT_INTERNAL_H
+#define _PVFBT_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/module.h>
+#include "include/uapi/pvfbt.h"
+#include "arch/x86/decode.h"
+
+#define PVFBT_NAME "pvfbt"
+
+struct pt_regs;
+
+/* ---- driver/ksyms.c: kernel symbols that are not exported ---- */
+struct pvfbt_ksyms {
+	unsigned long (*lookup_name)(const char *name);
+	int (*on_each_symbol)(int (*fn)(void *, const char *, struct module *,
+					unsigned long), void *data);
+	int (*module_on_each_symbol)(int (*fn)(void *, const char *,
+					       struct module *, unsigned long),
+				     void *data);
+	int (*lookup_size_offset)(unsigned long addr, unsigned long *size,
+				  unsigned long *offset);
+	void *(*text_poke)(void *addr, const void *opcode, size_t len);
+	struct mutex *text_mutex;
+	bool (*within_kprobe_blacklist)(unsigned long addr);
+	int (*jump_label_text_reserved)(void *start, void *end);
+	int (*static_call_text_reserved)(void *start, void *end);
+	int (*alternatives_text_reserved)(void *start, void *end);
+	int (*ftrace_text_reserved)(const void *start, const void *end);
+	unsigned long (*ftrace_location)(unsigned long ip);
+	const void *(*search_exception_tables)(unsigned long addr);
+	unsigned long x86_return_thunk;
+	/* text ranges that are never probed */
+	unsigned long stext, etext, sinittext, einittext;
+	unsigned long noinstr_start, noinstr_end;
+	unsigned long entry_start, entry_end;
+	unsigned long irqentry_start, irqentry_end;
+	unsigned long softirqentry_start, softirqentry_end;
+	unsigned long kprobes_start, kprobes_end;
+};
+extern struct pvfbt_ksyms pvfbt_ks;
+int pvfbt_ksyms_init(void);
+
+/* ---- provider/fbt.c: the catalogue and the probes ---- */
+int pvfbt_fbt_init(void);
+void pvfbt_fbt_exit(void);
+int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out);
+int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 *done);
+void pvfbt_fbt_disable_all(void);
+u32 pvfbt_fbt_nr_funcs(void);
+u32 pvfbt_fbt_nr_armed(void);
+
+/* ---- arch/x86/: sites, slots, patching, traps ---- */
+#define PVFBT_SITE_ENTRY	0x1
+#define PVFBT_SITE_RETURN	0x2
+
+/* One patched instruction.  Lives until the module is unloaded. */
+struct pvfbt_site {
+	unsigned long addr;
+	u32 fid;		/* the function: probe ids 2*fid, 2*fid+1 */
+	u8 kinds;		/* PVFBT_SITE_*: which probes this site serves */
+	u8 armed;		/* PVFBT_SITE_*: which of them are armed */
+	u8 orig;		/* the byte the int3 replaces */
+	u8 live;		/* in the lookup table */
+	u8 emulate;		/* resumed by emulation, not by a step */
+	struct pvfbt_insn insn;
+	unsigned long target;	/* branch target, for emulated branches */
+	int slot;		/* out-of-line slot, -1 if none */
+};
+
+int pvfbt_arch_init(void);
+void pvfbt_arch_stop(void);
+void pvfbt_arch_exit(void);
+int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int avail);
+int pvfbt_site_insert(struct pvfbt_site *site);
+void pvfbt_site_remove(struct pvfbt_site *site);
+void pvfbt_site_release_slot(struct pvfbt_site *site);
+struct pvfbt_site *pvfbt_site_lookup(unsigned long addr);
+int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
+void pvfbt_poke_begin(void);
+void pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
+void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);
+void pvfbt_poke_end(void);
+bool pvfbt_addr_in_self(unsigned long addr);
+u32 pvfbt_slots_used(void);
+int pvfbt_trap_roots(unsigned long *v, int max);
+int pvfbt_die_callbacks(unsigned long *v, int max);
+u32 pvfbt_slots_max(void);
+
+/* ---- driver/ring.c: records and rings ---- */
+int pvfbt_ring_init(void);
+void pvfbt_ring_exit(void);
+void pvfbt_ring_reset(void);
+void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind);
+int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma);
+bool pvfbt_ring_ready(void);
+int pvfbt_ring_consume(const u64 *tails, u32 n);
+void pvfbt_ring_sync(void);
+extern wait_queue_head_t pvfbt_wait;
+extern u32 pvfbt_ring_records;
+u32 pvfbt_ring_mmap_size(void);
+void pvfbt_set_filter(u32 pid, const char *comm);
+
+/* Per-CPU statistics; written from trap context with this_cpu_inc(). */
+DECLARE_PER_CPU(struct pvfbt_cpu_stats, pvfbt_stats);
+#define pvfbt_stat_inc(field) this_cpu_inc(pvfbt_stats.field)
+void pvfbt_stats_reset(void);
+
+#endif /* _PVFBT_INTERNAL_H */

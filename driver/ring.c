@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU record rings.
+ *
+ * Written from trap context (int3 and #DB are NMI-like): no locks, no
+ * allocation.  A writer reserves a record by advancing the CPU's private
+ * reserve counter with a local cmpxchg, fills it, and publishes by storing
+ * head.  A hit that nests on the same CPU (an NMI that hits a probe while
+ * this CPU is writing) reserves after the outer writer; only the outermost
+ * writer publishes head, after every nested record is complete (the scheme
+ * of the perf ring buffer).  When the ring is full the record is dropped
+ * and counted.
+ *
+ * The consumer maps each ring read-only and gives space back with
+ * PVFBT_IOC_CONSUME.  Wake-ups go through irq_work, which is NMI-safe.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/irq_work.h>
+#include <linux/timekeeping.h>
+#include <linux/hardirq.h>
+#include <linux/wait.h>
+#include <linux/string.h>
+#include <asm/local.h>
+#include <asm/ptrace.h>
+#include "driver/pvfbt.h"
+#include "pvfbt_compat.h"
+
+static unsigned int ring_pages = 256;	/* data pages per CPU: 8192 records */
+module_param(ring_pages, uint, 0444);
+MODULE_PARM_DESC(ring_pages, "data pages per CPU ring (rounded to a power of two)");
+
+struct pvfbt_ring {
+	struct pvfbt_ring_header *hdr;	/* first page of the mapping */
+	struct pvfbt_record *data;
+	void *mem;			/* vmalloc_user() area: header + data */
+	local_t reserve;		/* next record to hand out */
+	local_t nest;			/* writers active on this CPU */
+	u64 tail;			/* consumer position, set by ioctl */
+	u64 mask;
+};
+
+static DEFINE_PER_CPU(struct pvfbt_ring, rings);
+DEFINE_PER_CPU(struct pvfbt_cpu_stats, pvfbt_stats);
+DECLARE_WAIT_QUEUE_HEAD(pvfbt_wait);
+u32 pvfbt_ring_records;
+static struct irq_work wake_work;
+static atomic_t wake_pending;
+
+/* Filter applied at hit time; read without locks. */
+static u32 filter_pid;
+static char filter_comm[TASK_COMM_LEN];
+static bool filter_on;
+
+static void wake_fn(struct irq_work *w)
+{
+	atomic_set(&wake_pending, 0);
+	wake_up_all(&pvfbt_wait);
+}
+
+u32 pvfbt_ring_mmap_size(void)
+{
+	return PAGE_SIZE + pvfbt_ring_records * sizeof(struct pvfbt_record);
+}
+
+void pvfbt_set_filter(u32 pid, const char *comm)
+{
+	WRITE_ONCE(filter_on, false);
+	synchronize_rcu();
+	filter_pid = pid;
+	strscpy(filter_comm, comm, sizeof(filter_comm));
+	WRITE_ONCE(filter_on, pid || filter_comm[0]);
+}
+
+static bool filtered_out(void)
+{
+	if (!READ_ONCE(filter_on))
+		return false;
+	if (filter_pid && current->tgid != filter_pid)
+		return true;
+	if (filter_comm[0] && strncmp(current->comm, filter_comm, TASK_COMM_LEN))
+		return true;
+	return false;
+}
+
+void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
+{
+	struct pvfbt_ring *r = this_cpu_ptr(&rings);
+	struct pvfbt_record *rec;
+	long pos, head;
+
+	if (filtered_out()) {
+		pvfbt_stat_inc(filtered);
+		return;
+	}
+	local_inc(&r->nest);
+	do {
+		pos = local_read(&r->reserve);
+		if ((u64)pos - READ_ONCE(r->tail) > r->mask) {
+			pvfbt_stat_inc(drops);
+			WRITE_ONCE(r->hdr->drops, r->hdr->drops + 1);
+			goto publish;
+		}
+	} while (local_cmpxchg(&r->reserve, pos, pos + 1) != pos);
+
+	rec = &r->data[pos & r->mask];
+	rec->ts = ktime_get_mono_fast_ns();
+	rec->probe_id = 2 * site->fid + (kind == PVFBT_REC_RETURN);
+	rec->cpu = smp_processor_id();
+	rec->flags = kind | (in_nmi() ? PVFBT_REC_NMI : 0);
+	rec->pid = current->tgid;
+	rec->tid = current->pid;
+	if (kind == PVFBT_REC_ENTRY) {
+		rec->args[0] = regs->di;
+		rec->args[1] = regs->si;
+		rec->args[2] = regs->dx;
+		rec->args[3] = regs->cx;
+		rec->args[4] = regs->r8;
+		rec->args[5] = regs->r9;
+	} else {
+		rec->args[0] = regs->ax;
+		rec->args[1] = rec->args[2] = rec->args[3] = 0;
+		rec->args[4] = rec->args[5] = 0;
+	}
+	rec->ip = site->addr;
+	rec->sp = regs->sp;
+	memcpy(rec->comm, current->comm, sizeof(rec->comm));
+	rec->reserved[0] = rec->reserved[1] = rec->reserved[2] = 0;
+	pvfbt_stat_inc(records);
+
+publish:
+	/* Only the outermost writer on this CPU publishes head. */
+	for (;;) {
+		head = local_read(&r->reserve);
+		if (local_read(&r->nest) > 1) {
+			local_dec(&r->nest);
+			return;
+		}
+		smp_store_release(&r->hdr->head, (u64)head);
+		barrier();
+		local_dec(&r->nest);
+		barrier();
+		if (likely(head == local_read(&r->reserve)))
+			break;
+		local_inc(&r->nest);	/* a nested writer came in: publish again */
+	}
+	if (waitqueue_active(&pvfbt_wait) && !atomic_xchg(&wake_pending, 1))
+		irq_work_queue(&wake_work);
+}
+
+bool pvfbt_ring_ready(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
+
+		if (smp_load_acquire(&r->hdr->head) != READ_ONCE(r->tail))
+			return true;
+	}
+	return false;
+}
+
+int pvfbt_ring_consume(const u64 *tails, u32 n)
+{
+	int cpu;
+
+	if (n > nr_cpu_ids)
+		return -EINVAL;
+	/* Validate everything first: bad input changes nothing. */
+	for (cpu = 0; cpu < n; cpu++) {
+		struct pvfbt_ring *r;
+
+		if (!cpu_possible(cpu))
+			continue;
+		r = per_cpu_ptr(&rings, cpu);
+		if (tails[cpu] < r->tail || tails[cpu] > smp_load_acquire(&r->hdr->head))
+			return -EINVAL;
+	}
+	for (cpu = 0; cpu < n; cpu++) {
+		struct pvfbt_ring *r;
+
+		if (!cpu_possible(cpu))
+			continue;
+		r = per_cpu_ptr(&rings, cpu);
+		smp_store_release(&r->tail, tails[cpu]);
+		WRITE_ONCE(r->hdr->tail, tails[cpu]);
+	}
+	return 0;
+}
+
+/* Empty every ring.  Called with no probe armed and no writer left. */
+void pvfbt_ring_reset(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
+
+		local_set(&r->reserve, 0);
+		r->tail = 0;
+		r->hdr->head = 0;
+		r->hdr->tail = 0;
+		r->hdr->drops = 0;
+	}
+}
+
+void pvfbt_stats_reset(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(&pvfbt_stats, cpu), 0, sizeof(struct pvfbt_cpu_stats));
+}
+
+int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long size = vma->vm_end - vma->vm_start;
+	unsigned long per = pvfbt_ring_mmap_size();
+	unsigned long cpu;
+
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
+		return -EPERM;
+	if (vma->vm_pgoff % (per >> PAGE_SHIFT))
+		return -EINVAL;
+	cpu = vma->vm_pgoff / (per >> PAGE_SHIFT);
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu) || size != per)
+		return -EINVAL;
+	pvfbt_vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+	return remap_vmalloc_range(vma, per_cpu_ptr(&rings, cpu)->mem, 0);
+}
+
+void pvfbt_ring_sync(void)
+{
+	irq_work_sync(&wake_work);
+}
+
+int pvfbt_ring_init(void)
+{
+	int cpu;
+
+	ring_pages = clamp_t(unsigned int, ring_pages, 1, 16384);
+	ring_pages = rounddown_pow_of_two(ring_pages);
+	pvfbt_ring_records = ring_pages * PAGE_SIZE / sizeof(struct pvfbt_record);
+	init_irq_work(&wake_work, wake_fn);
+	for_each_possible_cpu(cpu) {
+		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
+
+		r->mem = vmalloc_user(pvfbt_ring_mmap_size());
+		if (!r->mem) {
+			pvfbt_ring_exit();
+			return -ENOMEM;
+		}
+		r->hdr = r->mem;
+		r->data = r->mem + PAGE_SIZE;
+		r->mask = pvfbt_ring_records - 1;
+		r->hdr->record_size = sizeof(struct pvfbt_record);
+		r->hdr->nr_records = pvfbt_ring_records;
+	}
+	return 0;
+}
+
+void pvfbt_ring_exit(void)
+{
+	int cpu;
+
+	irq_work_sync(&wake_work);
+	for_each_possible_cpu(cpu) {
+		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
+
+		vfree(r->mem);
+		r->mem = NULL;
+	}
+}

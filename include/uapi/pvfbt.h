@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pvfbt: the ABI shared by pvfbt.ko and the pvfbt consumer.
+ *
+ * Every ioctl argument starts with a __u32 size that the caller sets to
+ * sizeof() the structure it knows; the module refuses sizes it does not
+ * understand with -EINVAL.  PVFBT_ABI_VERSION changes whenever a structure
+ * or the meaning of a field changes.
+ */
+#ifndef _UAPI_PVFBT_H
+#define _UAPI_PVFBT_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define PVFBT_ABI_VERSION	1
+#define PVFBT_DEVICE		"/dev/pvfbt"
+
+/* Where the module runs (pvfbt_status.env). */
+enum pvfbt_env {
+	PVFBT_ENV_NATIVE = 1,	/* no hypervisor, or one pvfbt does not know */
+	PVFBT_ENV_XEN_PV = 2,	/* Xen paravirtualized guest (dom0 or domU) */
+	PVFBT_ENV_XEN_HVM = 3,	/* Xen HVM/PVH guest */
+};
+
+struct pvfbt_status {
+	__u32 size;		/* in: sizeof(struct pvfbt_status) */
+	__u32 abi_version;	/* out: PVFBT_ABI_VERSION */
+	__u32 env;		/* out: enum pvfbt_env */
+	__u32 nr_cpus;		/* out: number of rings (nr_cpu_ids) */
+	__u32 record_size;	/* out: sizeof(struct pvfbt_record) */
+	__u32 ring_records;	/* out: records per ring (a power of two) */
+	__u32 ring_mmap_size;	/* out: bytes to mmap per CPU (header + data) */
+	__u32 nr_funcs;		/* out: functions in the catalogue */
+	__u32 nr_armed;		/* out: probes armed now */
+	__u32 nr_slots;		/* out: out-of-line slots in use / available */
+	__u32 nr_slots_max;
+	__u32 owner_pid;	/* out: tgid of the tracing session, 0 if none */
+	char release[64];	/* out: utsname()->release */
+};
+
+/* One function of the catalogue.  Its probes: id 2*fid (entry), 2*fid+1 (return). */
+#define PVFBT_NAME_LEN		256
+#define PVFBT_MODNAME_LEN	56
+struct pvfbt_func {
+	__u64 addr;		/* function start */
+	__u64 entry_addr;	/* the entry site (first instruction the probe owns) */
+	__u32 fid;
+	__u32 size;		/* function size in bytes */
+	__u16 entry_reason;	/* 0: entry probe usable, else enum pvfbt_reason */
+	__u16 return_reason;	/* 0: return probe usable, else enum pvfbt_reason */
+	__u16 nr_returns;	/* return sites found in the live text */
+	__u16 flags;		/* PVFBT_FUNC_* */
+	char module[PVFBT_MODNAME_LEN];	/* "vmlinux" for the core kernel */
+	char name[PVFBT_NAME_LEN];
+};
+#define PVFBT_FUNC_ENTRY_ARMED	0x1
+#define PVFBT_FUNC_RETURN_ARMED	0x2
+#define PVFBT_FUNC_GONE		0x4	/* its module was unloaded */
+
+/* Why a probe cannot be used (pvfbt_func.entry_reason/return_reason). */
+enum pvfbt_reason {
+	PVFBT_OK = 0,
+	PVFBT_EXCL_BLACKLIST,	/* the kernel's kprobe blacklist */
+	PVFBT_EXCL_NOINSTR,	/* .noinstr.text */
+	PVFBT_EXCL_ENTRY_TEXT,	/* .entry.text and other entry/trampoline text */
+	PVFBT_EXCL_TRAP_PATH,	/* reachable from pvfbt's own trap handling */
+	PVFBT_EXCL_SELF,	/* pvfbt's own code */
+	PVFBT_EXCL_DECODE,	/* the decoder refuses the site */
+	PVFBT_EXCL_NO_RETURN,	/* no return site found */
+	PVFBT_EXCL_TOO_SMALL,	/* no instruction after the fentry nop */
+	PVFBT_EXCL_NOT_TEXT,	/* not in kernel or module text */
+	PVFBT_EXCL_INIT,	/* init text, freed after boot */
+	PVFBT_EXCL_NAME,	/* name longer than PVFBT_NAME_LEN */
+	PVFBT_EXCL_GONE,	/* its module was unloaded */
+	PVFBT_EXCL_MAX
+};
+
+struct pvfbt_list {
+	__u32 size;		/* in: sizeof(struct pvfbt_list) */
+	__u32 max;		/* in: room in funcs[] */
+	__u32 start;		/* in: first fid to report */
+	__u32 count;		/* out: entries written */
+	__u32 total;		/* out: functions in the catalogue */
+	__u32 pad;
+	__u64 funcs;		/* in: user pointer to struct pvfbt_func[max] */
+};
+
+/* Arm or disarm probes by id: all or nothing. */
+struct pvfbt_enable {
+	__u32 size;		/* in: sizeof(struct pvfbt_enable) */
+	__u32 count;		/* in: ids in ids[] */
+	__u64 ids;		/* in: user pointer to __u32[count] */
+	__u32 done;		/* out: probes whose state changed */
+	__u32 pad;
+};
+
+/* Per-CPU statistics (PVFBT_IOC_STATS fills one per CPU). */
+struct pvfbt_cpu_stats {
+	__u64 hits;		/* probe hits handled */
+	__u64 records;		/* records written */
+	__u64 drops;		/* records dropped: ring full */
+	__u64 filtered;		/* hits not recorded because of the filter */
+	__u64 stepped;		/* hits resumed by single-step */
+	__u64 emulated;		/* hits resumed by emulation */
+	__u64 missed_steps;	/* single-step traps that never came */
+	__u64 late_steps;	/* single-step traps that came after repair */
+	__u64 nested;		/* hits taken while this CPU was in a probe */
+	__u64 reserved[7];
+};
+
+struct pvfbt_stats {
+	__u32 size;		/* in: sizeof(struct pvfbt_stats) */
+	__u32 nr_cpus;		/* in: room in cpus[]; out: CPUs written */
+	__u64 cpus;		/* in: user pointer to struct pvfbt_cpu_stats[nr_cpus] */
+};
+
+/* Give ring space back: the consumer has read up to tail[cpu]. */
+struct pvfbt_consume {
+	__u32 size;		/* in: sizeof(struct pvfbt_consume) */
+	__u32 nr_cpus;		/* in: entries in tails[] */
+	__u64 tails;		/* in: user pointer to __u64[nr_cpus] */
+};
+
+/* Record only the hits of these processes (0 = no filter). */
+struct pvfbt_filter {
+	__u32 size;
+	__u32 pid;		/* tgid to keep, 0 for any */
+	char comm[16];		/* comm to keep, "" for any */
+};
+
+/*
+ * The rings.  mmap(PROT_READ, MAP_SHARED) of ring_mmap_size bytes at offset
+ * cpu * ring_mmap_size gives CPU cpu's ring: a header page, then
+ * ring_records records.  Record n sits at index n & (ring_records - 1).
+ * Read head with acquire semantics; records [tail, head) are complete.
+ */
+struct pvfbt_ring_header {
+	__u64 head;		/* written by the module */
+	__u64 tail;		/* the module's copy of the consumer's position */
+	__u64 drops;
+	__u32 record_size;
+	__u32 nr_records;
+};
+
+#define PVFBT_REC_ENTRY		0x1
+#define PVFBT_REC_RETURN	0x2
+#define PVFBT_REC_NMI		0x4	/* hit in NMI context */
+
+struct pvfbt_record {
+	__u64 ts;		/* ns, CLOCK_MONOTONIC (ktime_get_mono_fast_ns) */
+	__u32 probe_id;
+	__u16 cpu;
+	__u16 flags;		/* PVFBT_REC_* */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u64 args[6];		/* entry: rdi rsi rdx rcx r8 r9; return: args[0] = rax */
+	__u64 ip;		/* the site */
+	__u64 sp;		/* stack pointer at the site: pairs an entry with its return */
+	char comm[16];
+	__u64 reserved[3];
+};
+
+#define PVFBT_IOC_MAGIC		0xfb
+#define PVFBT_IOC_STATUS	_IOWR(PVFBT_IOC_MAGIC, 0, struct pvfbt_status)
+#define PVFBT_IOC_LIST		_IOWR(PVFBT_IOC_MAGIC, 1, struct pvfbt_list)
+#define PVFBT_IOC_ENABLE	_IOWR(PVFBT_IOC_MAGIC, 2, struct pvfbt_enable)
+#define PVFBT_IOC_DISABLE	_IOWR(PVFBT_IOC_MAGIC, 3, struct pvfbt_enable)
+#define PVFBT_IOC_STATS		_IOWR(PVFBT_IOC_MAGIC, 4, struct pvfbt_stats)
+#define PVFBT_IOC_CONSUME	_IOW(PVFBT_IOC_MAGIC, 5, struct pvfbt_consume)
+#define PVFBT_IOC_FILTER	_IOW(PVFBT_IOC_MAGIC, 6, struct pvfbt_filter)
+
+#endif /* _UAPI_PVFBT_H */

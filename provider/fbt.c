@@ -1,0 +1,966 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fbt provider: the catalogue of kernel functions and their probes.
+ *
+ * Every function of the core kernel's text and of each loaded module's core
+ * text gets a function id (fid) and two probes: 2*fid (entry) and 2*fid+1
+ * (return).  Ids only grow: a module loaded later appends its functions, an
+ * unloaded module's functions stay listed as gone.
+ *
+ * The entry site is the first instruction after the ftrace fentry nop (and
+ * after endbr64 where IBT is on): the nop belongs to ftrace.  Return sites
+ * are found by decoding the function's live text from its start: every ret,
+ * ret imm16 and jmp to __x86_return_thunk.
+ *
+ * Functions are excluded by rule, and the rule is kept as the probe's reason
+ * (pvfbt -l -v prints it): the kprobe blacklist, .noinstr.text, the entry
+ * text, init text, pvfbt itself, everything pvfbt's trap path reaches by
+ * direct calls (computed from pvfbt's own code, the die-notifier callbacks
+ * and the paravirt operations), and sites the decoder refuses or that the
+ * kernel itself may patch at run time (jump labels, static calls,
+ * alternatives, ftrace).
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/mm.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/kallsyms.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/notifier.h>
+#include <linux/kdebug.h>
+#include <linux/jump_label.h>
+#include <linux/static_call_types.h>
+#include <linux/timekeeping.h>
+#include <asm/paravirt.h>
+#include "driver/pvfbt.h"
+#include "pvfbt_compat.h"
+
+#define MAX_FUNC_SIZE	(64 * 1024)	/* larger functions get no return probe */
+
+struct fbt_func {
+	unsigned long addr;
+	unsigned long entry_addr;
+	u32 size;
+	u16 entry_reason;
+	u16 return_reason;
+	u16 nret;
+	u8 gone;
+	u8 trap_path;
+	struct module *mod;		/* NULL: vmlinux */
+	char *name;
+	char modname[PVFBT_MODNAME_LEN];
+	u32 *ret_off;			/* offsets of the return sites */
+	struct pvfbt_site *entry;	/* created on first enable */
+	struct pvfbt_site **rets;
+};
+
+static DEFINE_MUTEX(fbt_mutex);
+static struct fbt_func **funcs;		/* indexed by fid */
+static u32 nr_funcs, cap_funcs;
+static bool catalogue_built;
+static u32 nr_armed;
+static u8 *textbuf;			/* MAX_FUNC_SIZE, under fbt_mutex */
+
+/* ---- collecting symbols ---- */
+
+struct sym {
+	unsigned long addr;
+	const char *name;	/* points into names */
+	struct module *mod;
+};
+
+struct collect {
+	struct sym *v;
+	u32 n, cap;
+	bool oom;
+	struct module *only;	/* modules pass: this one, or any if NULL */
+	bool modules;
+};
+
+static bool better_name(const char *a, const char *b)
+{
+	/* The name users type: __x64_sys_foo over its __do_sys_foo alias. */
+	bool ax = !strncmp(a, "__x64_sys_", 10), bx = !strncmp(b, "__x64_sys_", 10);
+
+	if (ax != bx)
+		return ax;
+	return false;
+}
+
+static int collect_one(void *data, const char *name, struct module *mod,
+		       unsigned long addr)
+{
+	struct collect *c = data;
+	unsigned long lo, hi;
+
+	if (c->modules) {
+		if (!mod || (c->only && mod != c->only))
+			return 0;
+		pvfbt_module_text(mod, &lo, &hi);
+	} else {
+		lo = pvfbt_ks.stext;
+		hi = pvfbt_ks.etext;
+	}
+	if (addr < lo || addr >= hi)
+		return 0;
+	if (!strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6) ||
+	    !strncmp(name, "$", 1))
+		return 0;
+	if (c->n == c->cap) {
+		u32 ncap = c->cap ? c->cap * 2 : 4096;
+		struct sym *nv = kvmalloc_array(ncap, sizeof(*nv), GFP_KERNEL);
+
+		if (!nv) {
+			c->oom = true;
+			return -ENOMEM;
+		}
+		if (c->v)
+			memcpy(nv, c->v, c->n * sizeof(*nv));
+		kvfree(c->v);
+		c->v = nv;
+		c->cap = ncap;
+	}
+	c->v[c->n].name = kstrdup(name, GFP_KERNEL);
+	if (!c->v[c->n].name) {
+		c->oom = true;
+		return -ENOMEM;
+	}
+	c->v[c->n].addr = addr;
+	c->v[c->n].mod = mod;
+	c->n++;
+	return 0;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+static int grow_funcs(u32 more)
+{
+	struct fbt_func **nv;
+	u32 ncap;
+
+	if (nr_funcs + more <= cap_funcs)
+		return 0;
+	ncap = max(cap_funcs * 2, nr_funcs + more);
+	nv = kvmalloc_array(ncap, sizeof(*nv), GFP_KERNEL);
+	if (!nv)
+		return -ENOMEM;
+	if (funcs)
+		memcpy(nv, funcs, nr_funcs * sizeof(*nv));
+	kvfree(funcs);
+	funcs = nv;
+	cap_funcs = ncap;
+	return 0;
+}
+
+static bool within(unsigned long a, unsigned long lo, unsigned long hi)
+{
+	return a >= lo && a < hi;
+}
+
+/*
+ * Text the kernel patches at run time: jump labels and static calls.  The
+ * kernel's own *_text_reserved() checks scan every entry on each call;
+ * pvfbt asks about every function at once, so it keeps the sites sorted.
+ * A site is taken as 5 bytes (the longest form).
+ */
+struct patched {
+	unsigned long *v;
+	u32 n, cap;
+};
+static struct patched patched;
+
+static void patched_add(unsigned long a)
+{
+	if (patched.n == patched.cap) {
+		u32 ncap = patched.cap ? patched.cap * 2 : 16384;
+		unsigned long *nv = kvmalloc_array(ncap, sizeof(*nv), GFP_KERNEL);
+
+		if (!nv)
+			return;		/* then patched_sort() refuses all */
+		if (patched.v)
+			memcpy(nv, patched.v, patched.n * sizeof(*nv));
+		kvfree(patched.v);
+		patched.v = nv;
+		patched.cap = ncap;
+	}
+	patched.v[patched.n++] = a;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct rel_entry {	/* jump_entry and static_call_site both start so */
+	s32 code;
+};
+
+static void patched_add_table(unsigned long start, unsigned long end, size_t stride)
+{
+	for (; start + sizeof(s32) <= end; start += stride) {
+		const s32 *p = (const s32 *)start;
+
+		patched_add((unsigned long)p + *p);
+	}
+}
+
+/* Jump labels and static calls of the core kernel and of one module. */
+static void patched_collect(struct module *mod)
+{
+	if (!mod) {
+		unsigned long s = pvfbt_ks.lookup_name("__start___jump_table");
+		unsigned long e = pvfbt_ks.lookup_name("__stop___jump_table");
+
+		if (s && e)
+			patched_add_table(s, e, sizeof(struct jump_entry));
+		s = pvfbt_ks.lookup_name("__start_static_call_sites");
+		e = pvfbt_ks.lookup_name("__stop_static_call_sites");
+		if (s && e)
+			patched_add_table(s, e, sizeof(struct static_call_site));
+		return;
+	}
+#ifdef CONFIG_JUMP_LABEL
+	patched_add_table((unsigned long)mod->jump_entries,
+			  (unsigned long)(mod->jump_entries + mod->num_jump_entries),
+			  sizeof(struct jump_entry));
+#endif
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	patched_add_table((unsigned long)mod->static_call_sites,
+			  (unsigned long)(mod->static_call_sites + mod->num_static_call_sites),
+			  sizeof(struct static_call_site));
+#endif
+}
+
+static void patched_sort(void)
+{
+	sort(patched.v, patched.n, sizeof(*patched.v), cmp_ulong, NULL);
+}
+
+static bool patched_overlaps(unsigned long a, unsigned int len)
+{
+	u32 lo = 0, hi = patched.n;
+
+	if (!patched.v)
+		return true;
+	/* Last site that starts at or before a + len - 1. */
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (patched.v[mid] <= a + len - 1)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && patched.v[lo - 1] + 5 > a;
+}
+
+static bool reserved(unsigned long a, unsigned int len)
+{
+	void *s = (void *)a, *e = (void *)(a + len - 1);
+
+	if (patched_overlaps(a, len))
+		return true;
+	if (pvfbt_ks.alternatives_text_reserved(s, e))
+		return true;
+	if (pvfbt_ks.ftrace_text_reserved && pvfbt_ks.ftrace_text_reserved(s, e))
+		return true;
+	return false;
+}
+
+/* Can a site with this instruction be probed? */
+static bool site_ok(unsigned long a, const struct pvfbt_insn *in)
+{
+	switch (in->cls) {
+	case PVFBT_CLS_NORMAL:
+		/* A stepped instruction must not fault into an extable fixup. */
+		if (pvfbt_ks.search_exception_tables(a))
+			return false;
+		break;
+	case PVFBT_CLS_JMP_REL:
+	case PVFBT_CLS_JCC_REL:
+	case PVFBT_CLS_CALL_REL:
+	case PVFBT_CLS_RET:
+	case PVFBT_CLS_NOP:
+		break;
+	default:
+		return false;
+	}
+	return !reserved(a, in->len);
+}
+
+static bool is_return(const struct pvfbt_insn *in, unsigned long a)
+{
+	if (in->cls == PVFBT_CLS_RET)
+		return true;
+	return in->cls == PVFBT_CLS_JMP_REL && pvfbt_ks.x86_return_thunk &&
+	       pvfbt_branch_target(in, a) == pvfbt_ks.x86_return_thunk;
+}
+
+/* Find the entry site and the return sites; set the reasons. */
+static void analyse(struct fbt_func *f)
+{
+	struct pvfbt_insn in;
+	u32 off = 0, size = f->size, n = 0, cap = 0;
+	u32 *rets = NULL;
+	int len;
+
+	if (f->entry_reason || size > MAX_FUNC_SIZE) {
+		if (!f->entry_reason)
+			f->entry_reason = f->return_reason = PVFBT_EXCL_DECODE;
+		return;
+	}
+	if (pvfbt_read_text(f->addr, textbuf, size)) {
+		f->entry_reason = f->return_reason = PVFBT_EXCL_NOT_TEXT;
+		return;
+	}
+	/* Skip endbr64 and the fentry site: they belong to IBT and ftrace. */
+	if (size >= 4 && !memcmp(textbuf, "\xf3\x0f\x1e\xfa", 4))
+		off = 4;
+	if (size >= off + 5 && (!memcmp(textbuf + off, "\x0f\x1f\x44\x00\x00", 5) ||
+				(textbuf[off] == 0xe8 && pvfbt_ks.ftrace_location &&
+				 pvfbt_ks.ftrace_location(f->addr + off) == f->addr + off)))
+		off += 5;
+	f->entry_addr = f->addr + off;
+	if (off >= size) {
+		f->entry_reason = f->return_reason = PVFBT_EXCL_TOO_SMALL;
+		return;
+	}
+	len = pvfbt_decode(textbuf + off, size - off, &in);
+	if (len < 0 || !site_ok(f->entry_addr, &in))
+		f->entry_reason = PVFBT_EXCL_DECODE;
+
+	/* Walk the whole function for its return sites. */
+	for (; off < size; off += len) {
+		len = pvfbt_decode(textbuf + off, size - off, &in);
+		if (len < 0)
+			break;
+		if (!is_return(&in, f->addr + off))
+			continue;
+		if (!site_ok(f->addr + off, &in)) {
+			len = -1;
+			break;
+		}
+		if (n == cap) {
+			u32 *nr = krealloc(rets, (cap ? cap * 2 : 4) * sizeof(*rets), GFP_KERNEL);
+
+			if (!nr) {
+				len = -1;
+				break;
+			}
+			rets = nr;
+			cap = cap ? cap * 2 : 4;
+		}
+		rets[n++] = off;
+	}
+	if (len < 0) {
+		/* Text we cannot walk: no return probe (we could miss a site). */
+		kfree(rets);
+		f->return_reason = PVFBT_EXCL_DECODE;
+		return;
+	}
+	if (!n) {
+		kfree(rets);
+		f->return_reason = PVFBT_EXCL_NO_RETURN;
+		return;
+	}
+	f->ret_off = rets;
+	f->nret = min_t(u32, n, U16_MAX);
+}
+
+static u16 static_reason(unsigned long a, struct module *mod)
+{
+	struct pvfbt_ksyms *k = &pvfbt_ks;
+
+	if (mod == THIS_MODULE)
+		return PVFBT_EXCL_SELF;
+	if (!mod) {
+		if (within(a, k->noinstr_start, k->noinstr_end))
+			return PVFBT_EXCL_NOINSTR;
+		if (within(a, k->entry_start, k->entry_end) ||
+		    within(a, k->irqentry_start, k->irqentry_end) ||
+		    within(a, k->softirqentry_start, k->softirqentry_end))
+			return PVFBT_EXCL_ENTRY_TEXT;
+		if (within(a, k->sinittext, k->einittext))
+			return PVFBT_EXCL_INIT;
+	}
+	if (k->within_kprobe_blacklist(a))
+		return PVFBT_EXCL_BLACKLIST;
+	return PVFBT_OK;
+}
+
+/* Turn sorted symbols into catalogue entries, one per address. */
+static int add_syms(struct collect *c)
+{
+	u32 i, j, first = nr_funcs;
+	int err;
+
+	sort(c->v, c->n, sizeof(*c->v), cmp_sym, NULL);
+	err = grow_funcs(c->n);
+	if (err)
+		return err;
+	for (i = 0; i < c->n; i = j) {
+		struct fbt_func *f;
+		unsigned long size = 0, off = 1;
+		const char *best = c->v[i].name;
+
+		for (j = i + 1; j < c->n && c->v[j].addr == c->v[i].addr; j++)
+			if (better_name(c->v[j].name, best))
+				best = c->v[j].name;
+		if (!pvfbt_ks.lookup_size_offset(c->v[i].addr, &size, &off) ||
+		    off || !size)
+			continue;
+		f = kzalloc(sizeof(*f), GFP_KERNEL);
+		if (!f)
+			return -ENOMEM;
+		f->addr = c->v[i].addr;
+		f->size = min_t(unsigned long, size, U32_MAX);
+		f->mod = c->v[i].mod;
+		f->name = kstrdup(best, GFP_KERNEL);
+		if (!f->name) {
+			kfree(f);
+			return -ENOMEM;
+		}
+		strscpy(f->modname, f->mod ? f->mod->name : "vmlinux", sizeof(f->modname));
+		f->entry_reason = static_reason(f->addr, f->mod);
+		if (strlen(best) >= PVFBT_NAME_LEN)
+			f->entry_reason = PVFBT_EXCL_NAME;
+		f->return_reason = f->entry_reason;
+		funcs[nr_funcs++] = f;
+	}
+	for (i = first; i < nr_funcs; i++)
+		analyse(funcs[i]);
+	return 0;
+}
+
+static void free_collect(struct collect *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->n; i++)
+		kfree(c->v[i].name);
+	kvfree(c->v);
+}
+
+/* ---- the trap path: everything pvfbt's handlers can reach ---- */
+
+static struct fbt_func *find_func(unsigned long a)
+{
+	u32 lo = 0, hi = nr_funcs;
+
+	/*
+	 * The catalogue is sorted by address when it is built (vmlinux, then
+	 * the modules, all above it); only the trap-path scan, which runs
+	 * then, searches it.
+	 */
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		struct fbt_func *f = funcs[mid];
+
+		if (a < f->addr)
+			hi = mid;
+		else if (a >= f->addr + f->size)
+			lo = mid + 1;
+		else
+			return f;
+	}
+	return NULL;
+}
+
+struct worklist {
+	struct fbt_func **v;
+	u32 n, cap;
+};
+
+static void mark_trap(struct worklist *w, unsigned long a)
+{
+	struct fbt_func *f = find_func(a);
+
+	if (!f || f->trap_path || f->mod == THIS_MODULE || w->n >= w->cap)
+		return;
+	f->trap_path = 1;
+	w->v[w->n++] = f;
+}
+
+/* Mark every function reached by direct calls and jumps from [a, a+size). */
+static void scan_calls(struct worklist *w, unsigned long a, u32 size)
+{
+	struct pvfbt_insn in;
+	u32 off;
+	int len;
+
+	if (size > MAX_FUNC_SIZE || pvfbt_read_text(a, textbuf, size))
+		return;
+	for (off = 0; off < size; off += len) {
+		len = pvfbt_decode(textbuf + off, size - off, &in);
+		if (len < 0)
+			return;
+		if (in.cls == PVFBT_CLS_CALL_REL || in.cls == PVFBT_CLS_JMP_REL ||
+		    in.cls == PVFBT_CLS_JCC_REL) {
+			unsigned long t = pvfbt_branch_target(&in, a + off);
+
+			if (t < a || t >= a + size)
+				mark_trap(w, t);
+		}
+	}
+}
+
+
+static void compute_trap_path(void)
+{
+	unsigned long roots[48];
+	struct worklist w;
+	int i, n;
+
+	w.cap = nr_funcs;
+	w.n = 0;
+	w.v = kvmalloc_array(w.cap, sizeof(*w.v), GFP_KERNEL);
+	if (!w.v)
+		return;
+	/*
+	 * Roots: what pvfbt's trap-context functions call, the other
+	 * die-notifier callbacks, and the paravirt CPU and IRQ operations
+	 * (under Xen PV the xen_* backends that trap entry and exit use).
+	 */
+	n = pvfbt_trap_roots(roots, ARRAY_SIZE(roots));
+	for (i = 0; i < n; i++) {
+		unsigned long size = 0, off = 0;
+
+		if (pvfbt_ks.lookup_size_offset(roots[i], &size, &off) && !off)
+			scan_calls(&w, roots[i], size);
+	}
+	n = pvfbt_die_callbacks(roots, ARRAY_SIZE(roots));
+	for (i = 0; i < n; i++)
+		mark_trap(&w, roots[i]);
+#ifdef CONFIG_PARAVIRT
+	for (i = 0; i < sizeof(pv_ops.cpu) / sizeof(void *); i++)
+		mark_trap(&w, ((unsigned long *)&pv_ops.cpu)[i]);
+#endif
+#ifdef CONFIG_PARAVIRT
+	for (i = 0; i < sizeof(pv_ops.irq) / sizeof(void *); i++)
+		mark_trap(&w, ((unsigned long *)&pv_ops.irq)[i]);
+#endif
+	for (i = 0; i < w.n; i++)
+		scan_calls(&w, w.v[i]->addr, w.v[i]->size);
+	for (i = 0; i < w.n; i++) {
+		if (!w.v[i]->entry_reason)
+			w.v[i]->entry_reason = PVFBT_EXCL_TRAP_PATH;
+		if (!w.v[i]->return_reason)
+			w.v[i]->return_reason = PVFBT_EXCL_TRAP_PATH;
+	}
+	pr_info(PVFBT_NAME ": %u functions on the trap path excluded\n", w.n);
+	kvfree(w.v);
+}
+
+static void collect_patched(struct collect *c)
+{
+	struct module *last = NULL;
+	u32 i;
+
+	/* c->v is sorted by address: a module's symbols are contiguous. */
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].mod == last)
+			continue;
+		last = c->v[i].mod;
+		patched_collect(last);
+	}
+	patched_sort();
+}
+
+static int build_catalogue(void)
+{
+	struct collect c = {};
+	u64 t0 = ktime_get_ns();
+	int err;
+
+	if (catalogue_built)
+		return 0;
+	patched_collect(NULL);
+	patched_sort();
+	err = pvfbt_ks.on_each_symbol(collect_one, &c);
+	if (!err && !c.oom)
+		err = add_syms(&c);
+	free_collect(&c);
+	if (err || c.oom)
+		goto fail;
+	memset(&c, 0, sizeof(c));
+	c.modules = true;
+	err = pvfbt_ks.module_on_each_symbol(collect_one, &c);
+	if (!err && !c.oom) {
+		sort(c.v, c.n, sizeof(*c.v), cmp_sym, NULL);
+		collect_patched(&c);
+		err = add_syms(&c);
+	}
+	free_collect(&c);
+	if (err || c.oom)
+		goto fail;
+	compute_trap_path();
+	catalogue_built = true;
+	pr_info(PVFBT_NAME ": catalogue of %u functions in %llu ms\n", nr_funcs,
+		(ktime_get_ns() - t0) / NSEC_PER_MSEC);
+	return 0;
+fail:
+	pr_err(PVFBT_NAME ": cannot build the catalogue (%d)\n", err ? err : -ENOMEM);
+	return err ? err : -ENOMEM;
+}
+
+/* ---- listing ---- */
+
+u32 pvfbt_fbt_nr_funcs(void)
+{
+	return READ_ONCE(nr_funcs);
+}
+
+u32 pvfbt_fbt_nr_armed(void)
+{
+	return READ_ONCE(nr_armed);
+}
+
+int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
+{
+	struct pvfbt_func *e;
+	u32 i;
+	int err;
+
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	mutex_lock(&fbt_mutex);
+	err = build_catalogue();
+	if (err)
+		goto out;
+	req->total = nr_funcs;
+	req->count = 0;
+	for (i = req->start; i < nr_funcs && req->count < req->max; i++) {
+		struct fbt_func *f = funcs[i];
+
+		memset(e, 0, sizeof(*e));
+		e->addr = f->addr;
+		e->entry_addr = f->entry_addr;
+		e->fid = i;
+		e->size = f->size;
+		e->entry_reason = f->gone ? PVFBT_EXCL_GONE : f->entry_reason;
+		e->return_reason = f->gone ? PVFBT_EXCL_GONE : f->return_reason;
+		e->nr_returns = f->nret;
+		e->flags = (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY) ?
+			    PVFBT_FUNC_ENTRY_ARMED : 0) |
+			   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
+			    PVFBT_FUNC_RETURN_ARMED : 0) |
+			   (f->gone ? PVFBT_FUNC_GONE : 0);
+		strscpy(e->module, f->modname, sizeof(e->module));
+		strscpy(e->name, f->name, sizeof(e->name));
+		if (copy_to_user(&out[req->count], e, sizeof(*e))) {
+			err = -EFAULT;
+			goto out;
+		}
+		req->count++;
+	}
+out:
+	mutex_unlock(&fbt_mutex);
+	kfree(e);
+	return err;
+}
+
+/* ---- arming ---- */
+
+static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
+{
+	struct pvfbt_site *s = pvfbt_site_lookup(a);
+	u8 bytes[16];
+	int err;
+
+	if (s) {
+		s->kinds |= kind;
+		return s;
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->addr = a;
+	s->kinds = kind;
+	memset(bytes, 0, sizeof(bytes));
+	if (pvfbt_read_text(a, bytes, min_t(unsigned long, sizeof(bytes),
+					    f->addr + f->size - a))) {
+		kfree(s);
+		return ERR_PTR(-EFAULT);
+	}
+	err = pvfbt_site_prepare(s, bytes, min_t(unsigned long, sizeof(bytes),
+						 f->addr + f->size - a));
+	if (!err)
+		err = pvfbt_site_insert(s);
+	if (err) {
+		pvfbt_site_release_slot(s);
+		kfree(s);
+		return ERR_PTR(err);
+	}
+	return s;
+}
+
+/* Create the sites of one probe.  Under fbt_mutex and text_mutex. */
+static int make_sites(struct fbt_func *f, u32 fid, bool ret)
+{
+	u32 i;
+
+	if (!ret) {
+		if (!f->entry) {
+			struct pvfbt_site *s = get_site(f, f->entry_addr, PVFBT_SITE_ENTRY);
+
+			if (IS_ERR(s))
+				return PTR_ERR(s);
+			s->fid = fid;
+			f->entry = s;
+		}
+		return 0;
+	}
+	if (!f->rets) {
+		f->rets = kcalloc(f->nret, sizeof(*f->rets), GFP_KERNEL);
+		if (!f->rets)
+			return -ENOMEM;
+	}
+	for (i = 0; i < f->nret; i++) {
+		struct pvfbt_site *s;
+
+		if (f->rets[i])
+			continue;
+		s = get_site(f, f->addr + f->ret_off[i], PVFBT_SITE_RETURN);
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+		s->fid = fid;
+		f->rets[i] = s;
+	}
+	return 0;
+}
+
+static void set_armed(struct pvfbt_site *s, u8 kind, bool on)
+{
+	u8 old = s->armed, new = on ? old | kind : old & ~kind;
+
+	if (old == new)
+		return;
+	WRITE_ONCE(s->armed, new);
+	if (!old || !new)
+		pvfbt_poke_int3(s, on);
+}
+
+static void wait_handlers(void)
+{
+	/* No handler still uses a disarmed site; records are all published. */
+	synchronize_rcu();
+}
+
+int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 *done)
+{
+	u32 i;
+	int err = 0;
+
+	*done = 0;
+	mutex_lock(&fbt_mutex);
+	err = build_catalogue();
+	if (err)
+		goto out;
+	/* Validate everything first: bad input changes nothing. */
+	for (i = 0; i < count; i++) {
+		u32 fid = ids[i] / 2;
+		bool ret = ids[i] & 1;
+
+		if (fid >= nr_funcs) {
+			err = -EINVAL;
+			goto out;
+		}
+		if (enable && (funcs[fid]->gone ||
+			       (ret ? funcs[fid]->return_reason : funcs[fid]->entry_reason))) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	pvfbt_poke_begin();
+	for (i = 0; i < count && enable; i++) {
+		err = make_sites(funcs[ids[i] / 2], ids[i] / 2, ids[i] & 1);
+		if (err)
+			break;
+	}
+	if (!err) {
+		for (i = 0; i < count; i++) {
+			struct fbt_func *f = funcs[ids[i] / 2];
+			bool ret = ids[i] & 1;
+			bool was;
+			u32 j;
+
+			if (f->gone)
+				continue;
+			if (!ret) {
+				if (!f->entry)
+					continue;
+				was = f->entry->armed & PVFBT_SITE_ENTRY;
+				set_armed(f->entry, PVFBT_SITE_ENTRY, enable);
+			} else {
+				if (!f->rets)
+					continue;
+				was = f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN);
+				for (j = 0; j < f->nret; j++)
+					set_armed(f->rets[j], PVFBT_SITE_RETURN, enable);
+			}
+			if (was != enable) {
+				(*done)++;
+				nr_armed += enable ? 1 : -1;
+			}
+		}
+	}
+	pvfbt_poke_end();
+	if (!enable)
+		wait_handlers();
+out:
+	mutex_unlock(&fbt_mutex);
+	return err;
+}
+
+static void disarm_func(struct fbt_func *f)
+{
+	u32 j;
+
+	if (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY)) {
+		set_armed(f->entry, PVFBT_SITE_ENTRY, false);
+		nr_armed--;
+	}
+	if (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN)) {
+		for (j = 0; j < f->nret; j++)
+			set_armed(f->rets[j], PVFBT_SITE_RETURN, false);
+		nr_armed--;
+	}
+}
+
+void pvfbt_fbt_disable_all(void)
+{
+	u32 i;
+
+	mutex_lock(&fbt_mutex);
+	if (nr_armed) {
+		pvfbt_poke_begin();
+		for (i = 0; i < nr_funcs; i++)
+			disarm_func(funcs[i]);
+		pvfbt_poke_end();
+		wait_handlers();
+	}
+	mutex_unlock(&fbt_mutex);
+}
+
+/* ---- modules coming and going ---- */
+
+static void free_sites(struct fbt_func *f)
+{
+	u32 j;
+
+	/* Caller: disarmed, synchronised, and no task left in a slot. */
+	if (f->entry) {
+		pvfbt_site_remove(f->entry);
+		pvfbt_site_release_slot(f->entry);
+	}
+	for (j = 0; f->rets && j < f->nret; j++) {
+		if (!f->rets[j] || f->rets[j] == f->entry)
+			continue;
+		pvfbt_site_remove(f->rets[j]);
+		pvfbt_site_release_slot(f->rets[j]);
+	}
+	/* A site shared by entry and return is freed once. */
+	for (j = 0; f->rets && j < f->nret; j++)
+		if (f->rets[j] != f->entry)
+			kfree(f->rets[j]);
+	kfree(f->entry);
+	kfree(f->rets);
+	f->entry = NULL;
+	f->rets = NULL;
+}
+
+static void module_going(struct module *mod)
+{
+	u32 i;
+	bool any = false;
+
+	mutex_lock(&fbt_mutex);
+	pvfbt_poke_begin();
+	for (i = 0; i < nr_funcs; i++) {
+		if (funcs[i]->mod != mod)
+			continue;
+		disarm_func(funcs[i]);
+		any |= funcs[i]->entry || funcs[i]->rets;
+	}
+	pvfbt_poke_end();
+	if (any) {
+		wait_handlers();
+		synchronize_rcu_tasks();
+	}
+	for (i = 0; i < nr_funcs; i++) {
+		if (funcs[i]->mod != mod)
+			continue;
+		free_sites(funcs[i]);
+		funcs[i]->gone = 1;
+		funcs[i]->mod = NULL;
+	}
+	mutex_unlock(&fbt_mutex);
+}
+
+static void module_live(struct module *mod)
+{
+	struct collect c = { .modules = true, .only = mod };
+
+	mutex_lock(&fbt_mutex);
+	if (catalogue_built) {
+		if (!pvfbt_ks.module_on_each_symbol(collect_one, &c) && !c.oom) {
+			patched_collect(mod);
+			patched_sort();
+			add_syms(&c);
+		}
+		free_collect(&c);
+	}
+	mutex_unlock(&fbt_mutex);
+}
+
+static int fbt_module_notify(struct notifier_block *nb, unsigned long val, void *data)
+{
+	if (val == MODULE_STATE_LIVE)
+		module_live(data);
+	else if (val == MODULE_STATE_GOING)
+		module_going(data);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block fbt_module_nb = {
+	.notifier_call = fbt_module_notify,
+};
+
+int pvfbt_fbt_init(void)
+{
+	textbuf = vmalloc(MAX_FUNC_SIZE);
+	if (!textbuf)
+		return -ENOMEM;
+	return register_module_notifier(&fbt_module_nb);
+}
+
+/* All probes disarmed and every CPU and task out of them: free it all. */
+void pvfbt_fbt_exit(void)
+{
+	u32 i;
+
+	unregister_module_notifier(&fbt_module_nb);
+	for (i = 0; i < nr_funcs; i++) {
+		free_sites(funcs[i]);
+		kfree(funcs[i]->ret_off);
+		kfree(funcs[i]->name);
+		kfree(funcs[i]);
+	}
+	kvfree(funcs);
+	kvfree(patched.v);
+	vfree(textbuf);
+}
