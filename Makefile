@@ -18,7 +18,7 @@ all: module userspace progs
 deps:
 	@scripts/deps.sh $(KVER)
 
-module: $(BUILD)/pvfbt.ko
+module: $(BUILD)/pvfbt.ko $(BUILD)/pvfbt_test.ko
 
 # Each kernel gets its own copy of the sources: objects never mix.
 $(BUILD)/pvfbt.ko: $(MODFILES)
@@ -27,6 +27,14 @@ $(BUILD)/pvfbt.ko: $(MODFILES)
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/src W=1 modules 2>&1 | tee $(BUILD)/build.log
 	@! grep -E 'warning:|error:' $(BUILD)/build.log || { echo "pvfbt: the module build has warnings" >&2; exit 1; }
 	@cp $(BUILD)/src/pvfbt.ko $@
+
+# The in-guest tests' fixture module, built the same way.
+$(BUILD)/pvfbt_test.ko: $(wildcard tests/guest/kmod/*.c tests/guest/kmod/*.S tests/guest/kmod/Kbuild)
+	@rm -rf $(BUILD)/kmod && mkdir -p $(BUILD)/kmod
+	@cp tests/guest/kmod/Kbuild tests/guest/kmod/*.c tests/guest/kmod/*.S $(BUILD)/kmod/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod W=1 modules >$(BUILD)/kmod.log 2>&1 || { cat $(BUILD)/kmod.log; exit 1; }
+	@! grep -E 'warning:|error:' $(BUILD)/kmod.log || { echo "pvfbt: the test module build has warnings" >&2; exit 1; }
+	@cp $(BUILD)/kmod/pvfbt_test.ko $@
 
 userspace:
 	$(MAKE) -C userspace

@@ -110,7 +110,8 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	rec->ts = ktime_get_mono_fast_ns();
 	rec->probe_id = 2 * site->fid + (kind == PVFBT_REC_RETURN);
 	rec->cpu = smp_processor_id();
-	rec->flags = kind | (in_nmi() ? PVFBT_REC_NMI : 0);
+	/* The trap itself counts as one NMI level: more means an NMI was hit. */
+	rec->flags = kind | (in_nmi() > NMI_OFFSET ? PVFBT_REC_NMI : 0);
 	rec->pid = current->tgid;
 	rec->tid = current->pid;
 	if (kind == PVFBT_REC_ENTRY) {

@@ -280,6 +280,16 @@ static bool reserved(unsigned long a, unsigned int len)
 	return false;
 }
 
+static bool is_rep_string(const struct pvfbt_insn *in)
+{
+	u8 op = in->opcode[0];
+
+	if (!in->nprefix || in->opcode_len != 1)
+		return false;
+	return (op >= 0x6c && op <= 0x6f) || (op >= 0xa4 && op <= 0xa7) ||
+	       (op >= 0xaa && op <= 0xaf);
+}
+
 /* Can a site with this instruction be probed? */
 static bool site_ok(unsigned long a, const struct pvfbt_insn *in)
 {
@@ -287,6 +297,9 @@ static bool site_ok(unsigned long a, const struct pvfbt_insn *in)
 	case PVFBT_CLS_NORMAL:
 		/* A stepped instruction must not fault into an extable fixup. */
 		if (pvfbt_ks.search_exception_tables(a))
+			return false;
+		/* A rep string op would trap once per iteration. */
+		if (is_rep_string(in))
 			return false;
 		break;
 	case PVFBT_CLS_JMP_REL:

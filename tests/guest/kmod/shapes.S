@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Functions whose entry and return instructions the tests know exactly.
+ * RET is the kernel's macro: "jmp __x86_return_thunk" or "ret; int3",
+ * whichever the running CPU gets after boot-time patching.
+ */
+#include <linux/linkage.h>
+#include <asm/linkage.h>
+
+	.text
+/* long pvfbt_test_multiret(long sel): three return sites, 100 + site. */
+SYM_FUNC_START(pvfbt_test_multiret)
+	push	%rbx
+	mov	%rdi, %rbx
+	cmp	$1, %rbx
+	je	1f
+	cmp	$2, %rbx
+	je	2f
+	mov	$100, %eax
+	pop	%rbx
+	RET
+1:	mov	$101, %eax
+	pop	%rbx
+	RET
+2:	mov	$102, %eax
+	pop	%rbx
+	RET
+SYM_FUNC_END(pvfbt_test_multiret)
+
+/* long pvfbt_test_riprel(long x): entry is a RIP-relative load; var + x. */
+SYM_FUNC_START(pvfbt_test_riprel)
+	mov	pvfbt_test_var(%rip), %rax
+	add	%rdi, %rax
+	RET
+SYM_FUNC_END(pvfbt_test_riprel)
+
+/* long pvfbt_test_call(long x): entry is a relative call; (x * 2) + 1. */
+SYM_FUNC_START(pvfbt_test_call)
+	call	pvfbt_test_leaf
+	add	$1, %rax
+	RET
+SYM_FUNC_END(pvfbt_test_call)
+
+SYM_FUNC_START(pvfbt_test_leaf)
+	lea	(%rdi,%rdi), %rax
+	RET
+SYM_FUNC_END(pvfbt_test_leaf)
+
+/* long pvfbt_test_jcc(long x): entry is a conditional jump; x ? 7 : 9. */
+SYM_FUNC_START(pvfbt_test_jcc)
+	test	%rdi, %rdi
+	jnz	1f
+	mov	$9, %eax
+	RET
+1:	mov	$7, %eax
+	RET
+SYM_FUNC_END(pvfbt_test_jcc)
+
+/* long pvfbt_test_jcc2(long x): the jcc is the entry instruction itself. */
+SYM_FUNC_START(pvfbt_test_jcc2)
+	jz	1f
+	mov	$5, %eax
+	RET
+1:	mov	$6, %eax
+	RET
+SYM_FUNC_END(pvfbt_test_jcc2)
+
+	.data
+	.balign 8
+SYM_DATA(pvfbt_test_var, .quad 1000)

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvfbt_test: a test fixture for pvfbt's in-guest tests, never product code.
+ *
+ * /sys/kernel/debug/pvfbt_test/run: write "NAME ARG COUNT" to call the
+ * shape NAME(ARG) COUNT times; read back "NAME ARG COUNT RESULT OK" where
+ * OK says every call returned what the shape must return.
+ * /sys/kernel/debug/pvfbt_test/peek: write "ADDR LEN" (hex address, LEN up
+ * to 4096) and read back the kernel bytes there, in hex.
+ */
+#include <linux/module.h>
+#include <linux/debugfs.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/sched.h>
+
+long pvfbt_test_multiret(long sel);
+long pvfbt_test_riprel(long x);
+long pvfbt_test_call(long x);
+long pvfbt_test_jcc(long x);
+long pvfbt_test_jcc2(long x);
+extern long pvfbt_test_var;
+
+static long expect_multiret(long x) { return x == 1 ? 101 : x == 2 ? 102 : 100; }
+static long expect_riprel(long x) { return pvfbt_test_var + x; }
+static long expect_call(long x) { return 2 * x + 1; }
+static long expect_jcc(long x) { return x ? 7 : 9; }
+
+/* jz at entry: the flags come from the caller; set ZF from x first. */
+static noinline long call_jcc2(long x)
+{
+	long r;
+
+	asm volatile("test %1, %1\n\tcall pvfbt_test_jcc2"
+		     : "=a"(r) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
+		       "r10", "r11", "memory", "cc");
+	return r;
+}
+static long expect_jcc2(long x) { return x ? 5 : 6; }
+
+static const struct shape {
+	const char *name;
+	long (*fn)(long);
+	long (*expect)(long);
+} shapes[] = {
+	{ "multiret", pvfbt_test_multiret, expect_multiret },
+	{ "riprel", pvfbt_test_riprel, expect_riprel },
+	{ "call", pvfbt_test_call, expect_call },
+	{ "jcc", pvfbt_test_jcc, expect_jcc },
+	{ "jcc2", call_jcc2, expect_jcc2 },
+};
+
+static DEFINE_MUTEX(lock);
+static char result[128];
+static char peekbuf[2 * 4096 + 2];
+
+static ssize_t run_write(struct file *f, const char __user *ubuf, size_t n, loff_t *pos)
+{
+	char buf[64], name[16];
+	long arg, count, i, r = 0;
+	bool ok = true;
+	int s;
+
+	if (n >= sizeof(buf) || copy_from_user(buf, ubuf, n))
+		return -EINVAL;
+	buf[n] = 0;
+	if (sscanf(buf, "%15s %ld %ld", name, &arg, &count) != 3 || count < 0)
+		return -EINVAL;
+	for (s = 0; s < ARRAY_SIZE(shapes); s++)
+		if (!strcmp(shapes[s].name, name))
+			break;
+	if (s == ARRAY_SIZE(shapes))
+		return -ENOENT;
+	for (i = 0; i < count; i++) {
+		r = shapes[s].fn(arg);
+		ok &= r == shapes[s].expect(arg);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	mutex_lock(&lock);
+	snprintf(result, sizeof(result), "%s %ld %ld %ld %s\n", name, arg, count, r,
+		 ok ? "ok" : "WRONG");
+	mutex_unlock(&lock);
+	return n;
+}
+
+static ssize_t str_read(char *str, char __user *ubuf, size_t n, loff_t *pos)
+{
+	ssize_t ret;
+
+	mutex_lock(&lock);
+	ret = simple_read_from_buffer(ubuf, n, pos, str, strlen(str));
+	mutex_unlock(&lock);
+	return ret;
+}
+
+static ssize_t run_read(struct file *f, char __user *ubuf, size_t n, loff_t *pos)
+{
+	return str_read(result, ubuf, n, pos);
+}
+
+static ssize_t peek_write(struct file *f, const char __user *ubuf, size_t n, loff_t *pos)
+{
+	char buf[64];
+	unsigned long addr, len, i;
+	u8 *bytes;
+
+	if (n >= sizeof(buf) || copy_from_user(buf, ubuf, n))
+		return -EINVAL;
+	buf[n] = 0;
+	if (sscanf(buf, "%lx %lu", &addr, &len) != 2 || !len || len > 4096)
+		return -EINVAL;
+	bytes = kmalloc(len, GFP_KERNEL);
+	if (!bytes)
+		return -ENOMEM;
+	if (copy_from_kernel_nofault(bytes, (void *)addr, len)) {
+		kfree(bytes);
+		return -EFAULT;
+	}
+	mutex_lock(&lock);
+	for (i = 0; i < len; i++)
+		sprintf(peekbuf + 2 * i, "%02x", bytes[i]);
+	strcpy(peekbuf + 2 * len, "\n");
+	mutex_unlock(&lock);
+	kfree(bytes);
+	return n;
+}
+
+static ssize_t peek_read(struct file *f, char __user *ubuf, size_t n, loff_t *pos)
+{
+	return str_read(peekbuf, ubuf, n, pos);
+}
+
+static const struct file_operations run_fops = {
+	.write = run_write, .read = run_read, .llseek = default_llseek,
+};
+static const struct file_operations peek_fops = {
+	.write = peek_write, .read = peek_read, .llseek = default_llseek,
+};
+
+static struct dentry *dir;
+
+static int __init testmod_init(void)
+{
+	dir = debugfs_create_dir("pvfbt_test", NULL);
+	debugfs_create_file("run", 0600, dir, NULL, &run_fops);
+	debugfs_create_file("peek", 0600, dir, NULL, &peek_fops);
+	return 0;
+}
+
+static void __exit testmod_exit(void)
+{
+	debugfs_remove_recursive(dir);
+}
+
+module_init(testmod_init);
+module_exit(testmod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pvfbt test fixture");

@@ -1,0 +1,220 @@
+#!/bin/sh
+# In-guest tests for pvfbt, KTAP output (kselftest conventions).
+#   sh /tests/run-tests.sh native|xen-pv [QUICK]
+# Runs as root with pvfbt.ko not loaded; leaves it unloaded.
+expect_env=${1:?expected environment: native or xen-pv}
+N=${GETPPID_N:-100000}
+T=/tmp/pvfbt-tests
+mkdir -p $T
+n=0
+fails=0
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n $1"; fails=$((fails + 1)); }
+diag() { echo "# $*"; }
+# run NAME FUNCTION: a test is a shell function run under set -e in a
+# subshell: any failing command (or fail) ends it as a failure.
+run() {
+	(set -e; "$2") >$T/$1.log 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		ok "$1"
+	else
+		sed 's/^/# /' $T/$1.log | tail -n 40
+		not_ok "$1"
+	fi
+}
+fail() { echo "FAIL: $*"; exit 1; }
+
+# The value of "name N" in pvfbt's summary line, e.g. missed steps.
+summary() { sed -n "s/.*[ ,]$2 \([0-9][0-9]*\).*/\1/p" "$1" | tail -n 1; }
+count_of() { awk -v p="$2" '$1 == p { print $2 }' "$1"; }
+no_missed_steps() {
+	m=$(summary "$1" "missed steps")
+	[ "$m" = 0 ] || fail "missed steps: '$m' in $1"
+}
+# Kernel text bytes at a symbol, through the test fixture's peek.
+peek_sym() {
+	a=$(awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms)
+	[ -n "$a" ] || return 1
+	echo "$a ${2:-256}" >/sys/kernel/debug/pvfbt_test/peek && cat /sys/kernel/debug/pvfbt_test/peek
+}
+
+t_load() {
+	insmod /pvfbt.ko || fail "insmod"
+	[ -c /dev/pvfbt ] || fail "no /dev/pvfbt"
+	ls -l /dev/pvfbt | grep -q '^crw-------' || fail "/dev/pvfbt is not 0600: $(ls -l /dev/pvfbt)"
+	grep -q '^pvfbt ' /proc/modules || fail "not in /proc/modules"
+}
+
+t_environment() {
+	pvfbt --status | tee $T/status
+	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
+	grep -q "^abi version: *1\$" $T/status || fail "abi version"
+	if [ "$expect_env" = xen-pv ]; then
+		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
+	else
+		[ ! -e /sys/hypervisor/type ] || [ "$(cat /sys/hypervisor/type)" != xen ] || fail "native guest sees xen"
+	fi
+}
+
+t_nonroot_refused() {
+	if runas 65534 65534 pvfbt --status >$T/nr 2>&1; then fail "nobody got a status"; fi
+	cat $T/nr
+	grep -q "permission denied" $T/nr || fail "no clear message"
+	# Without CAP_SYS_ADMIN even a world-writable node refuses the opener.
+	chmod 666 /dev/pvfbt
+	if runas 65534 65534 pvfbt --status >$T/nr2 2>&1; then chmod 600 /dev/pvfbt; fail "capability not checked"; fi
+	chmod 600 /dev/pvfbt
+	grep -q "permission denied" $T/nr2 || fail "no clear message (0666)"
+}
+
+t_bad_specs() {
+	rc=0; pvfbt -n 'fbt:a:b:c:d' -d 1 >$T/b1 2>&1 || rc=$?
+	cat $T/b1
+	[ $rc = 2 ] || fail "malformed spec: exit $rc"
+	rc=0; pvfbt -n 'fbt::no_such_function_pvfbt:' -d 1 >$T/b2 2>&1 || rc=$?
+	cat $T/b2
+	[ $rc = 1 ] && grep -q "no probes match" $T/b2 || fail "unmatched spec: exit $rc"
+	rc=0; pvfbt -n 'fbt::sys_getppid:middle' -d 1 >$T/b3 2>&1 || rc=$?
+	cat $T/b3
+	[ $rc = 2 ] || fail "bad probe name: exit $rc"
+	pvfbt --status | grep -q '^probes armed: *0$' || fail "something was armed"
+}
+
+t_getppid_exact() {
+	pvfbt --count --comm getppid-loop -n 'fbt::sys_getppid:' -c "getppid-loop $N" >$T/g 2>&1
+	cat $T/g
+	e=$(count_of $T/g fbt:vmlinux:__x64_sys_getppid:entry)
+	r=$(count_of $T/g fbt:vmlinux:__x64_sys_getppid:return)
+	[ "$e" = "$N" ] || fail "entries $e, want $N"
+	[ "$r" = "$N" ] || fail "returns $r, want $N"
+	[ "$(summary $T/g dropped)" = 0 ] || grep -q " 0 dropped" $T/g || fail "drops"
+	no_missed_steps $T/g
+}
+
+t_read_args() {
+	head -c 300 /dev/zero | tr '\0' x >$T/data
+	pvfbt --comm readn -n 'fbt::ksys_read:' -c "readn $T/data 123" >$T/r 2>&1
+	cat $T/r
+	grep -q '^read=123$' $T/r || fail "readn did not read 123 bytes"
+	# entry args: fd buf count -> the third is 123 (0x7b)
+	grep -qE 'ksys_read:entry +0x[0-9a-f]+ 0x[0-9a-f]+ 0x7b ' $T/r || fail "no entry with arg2 = 0x7b"
+	grep 'ksys_read:return' $T/r | grep -q '= 0x7b (123)' || fail "no return of 123"
+	no_missed_steps $T/r
+}
+
+t_shapes() {
+	insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	R=/sys/kernel/debug/pvfbt_test/run
+	cat >$T/shapes.sh <<-EOS
+	for a in 0 1 2; do echo "multiret \$a 1000" >$R; cat $R; done
+	for s in riprel call jcc jcc2; do
+		for a in 0 5; do echo "\$s \$a 500" >$R; cat $R; done
+	done
+	EOS
+	pvfbt --json -o $T/shapes.json -n 'fbt:pvfbt_test:pvfbt_test_*:' -c "sh $T/shapes.sh" >$T/s 2>&1
+	cat $T/s
+	! grep -q WRONG $T/s || fail "a probed shape returned a wrong value"
+	[ "$(grep -c ' ok$' $T/s)" = 11 ] || fail "not every run reported ok"
+	for p in multiret:entry:3000 multiret:return:3000 riprel:entry:1000 riprel:return:1000 \
+		 call:entry:1000 call:return:1000 leaf:entry:1000 leaf:return:1000 \
+		 jcc:entry:1000 jcc:return:1000 jcc2:entry:1000 jcc2:return:1000; do
+		f=${p%%:*}; rest=${p#*:}; k=${rest%%:*}; want=${rest#*:}
+		got=$(grep -c "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:$k\"" $T/shapes.json)
+		[ "$got" = "$want" ] || fail "pvfbt_test_$f:$k fired $got times, want $want"
+	done
+	# Each of multiret's three return sites fired, 1000 times each.
+	grep '"probe":"fbt:pvfbt_test:pvfbt_test_multiret:return"' $T/shapes.json |
+		sed 's/.*"ip":\([0-9]*\).*/\1/' | sort | uniq -c >$T/sites
+	cat $T/sites
+	[ "$(wc -l <$T/sites)" = 3 ] || fail "multiret: return sites seen: $(wc -l <$T/sites)"
+	[ "$(awk '$1 == 1000' $T/sites | wc -l)" = 3 ] || fail "multiret: not 1000 per site"
+	no_missed_steps $T/s
+}
+
+t_sigkill_restores_text() {
+	for f in vfs_read vfs_write __x64_sys_getppid ksys_read; do peek_sym $f >$T/before.$f || fail "peek $f"; done
+	(while :; do getppid-loop 2000; cat /proc/self/stat >/dev/null; done) &
+	load=$!
+	i=0
+	while [ $i -lt 5 ]; do
+		pvfbt -q -n 'fbt::vfs_*:' -n 'fbt::sys_*:' -n 'fbt::ksys_*:' -d 60 >$T/k.$i 2>&1 &
+		p=$!
+		sleep 1
+		# Wait until its probes are armed, then kill it at once.
+		w=0
+		while ! pvfbt --status | grep -q '^probes armed: *[1-9]' && [ $w -lt 30 ]; do sleep 1; w=$((w + 1)); done
+		kill -9 $p
+		wait $p 2>/dev/null || true
+		pvfbt --status | grep -q '^probes armed: *0$' || { kill $load; fail "probes left armed after SIGKILL ($i)"; }
+		i=$((i + 1))
+	done
+	kill $load; wait $load 2>/dev/null || true
+	for f in vfs_read vfs_write __x64_sys_getppid ksys_read; do
+		peek_sym $f >$T/after.$f
+		cmp -s $T/before.$f $T/after.$f || fail "text of $f differs after SIGKILL"
+	done
+}
+
+t_module_unload_under_probes() {
+	R=/sys/kernel/debug/pvfbt_test/run
+	pvfbt -q -n 'fbt:pvfbt_test::' -d 20 >$T/m 2>&1 &
+	p=$!
+	w=0
+	while ! pvfbt --status | grep -q '^probes armed: *[1-9]' && [ $w -lt 30 ]; do sleep 1; w=$((w + 1)); done
+	echo "multiret 1 2000" >$R
+	rmmod pvfbt_test || fail "rmmod pvfbt_test while probed"
+	pvfbt -l -v -n 'fbt:pvfbt_test::' >$T/ml 2>&1
+	kill -INT $p; wait $p || true
+	cat $T/m
+	grep -q ' 0 dropped' $T/m || fail "drops"
+	! grep -q '^pvfbt_test ' /proc/modules || fail "pvfbt_test still loaded"
+	# A module loaded after the consumer started brings no probe with it.
+	pvfbt -q -n 'fbt::sys_getppid:' -d 4 >$T/m2 2>&1 &
+	p=$!
+	sleep 2
+	insmod /tests/pvfbt_test.ko || fail "reinsmod"
+	echo "multiret 0 100" >$R
+	# Only sys_getppid's two probes were ever armed in that session.
+	pvfbt --status | grep -q '^probes armed: *2$' || fail "armed count changed when a module came"
+	wait $p
+	pvfbt --status | grep -q '^probes armed: *0$' || fail "probes left armed"
+	rmmod pvfbt_test
+}
+
+t_rmmod_while_firing() {
+	(while :; do getppid-loop 5000; done) &
+	load=$!
+	pvfbt -q -n 'fbt::sys_getppid:' -d 30 >$T/rm 2>&1 &
+	p=$!
+	w=0
+	while ! pvfbt --status | grep -q '^probes armed: *[1-9]' && [ $w -lt 30 ]; do sleep 1; w=$((w + 1)); done
+	if rmmod pvfbt 2>$T/rmerr; then fail "rmmod succeeded while the consumer holds the device"; fi
+	kill -9 $p; wait $p 2>/dev/null || true
+	rmmod pvfbt || { kill $load; fail "rmmod after the consumer died"; }
+	sleep 1
+	kill $load; wait $load 2>/dev/null || true
+	[ ! -e /dev/pvfbt ] || fail "device left behind"
+	insmod /pvfbt.ko || fail "insmod again"
+}
+
+t_unload() {
+	rmmod pvfbt || fail "rmmod"
+	[ ! -e /dev/pvfbt ] || fail "/dev/pvfbt left behind"
+	! grep -q '^pvfbt ' /proc/modules || fail "still in /proc/modules"
+	# Reload and unload once more: nothing was left that breaks a second life.
+	insmod /pvfbt.ko && rmmod pvfbt || fail "second load/unload"
+}
+
+tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
+	sigkill_restores_text module_unload_under_probes rmmod_while_firing unload"
+echo "KTAP version 1"
+echo "1..$(echo $tests | wc -w)"
+for t in $tests; do
+	start=$(cut -d. -f1 /proc/uptime)
+	run "$t" "t_$t"
+	diag "$t: $(($(cut -d. -f1 /proc/uptime) - start)) s"
+done
+diag "pvfbt guest tests ($expect_env): $((n - fails)) passed, $fails failed"
+[ $fails = 0 ]
