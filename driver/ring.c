@@ -29,7 +29,7 @@
 #include "driver/pvfbt.h"
 #include "pvfbt_compat.h"
 
-static unsigned int ring_pages = 256;	/* data pages per CPU: 8192 records */
+static unsigned int ring_pages = 2048;	/* data pages per CPU: 65536 records */
 module_param(ring_pages, uint, 0444);
 MODULE_PARM_DESC(ring_pages, "data pages per CPU ring (rounded to a power of two)");
 
@@ -148,7 +148,13 @@ publish:
 			break;
 		local_inc(&r->nest);	/* a nested writer came in: publish again */
 	}
-	if (waitqueue_active(&pvfbt_wait) && !atomic_xchg(&wake_pending, 1))
+	/*
+	 * Wake the consumer once the ring is an eighth full: it polls with a
+	 * short timeout anyway, and a wake-up per record would cost an IPI
+	 * (a hypercall under Xen PV) per hit.
+	 */
+	if ((u64)head - READ_ONCE(r->tail) >= (r->mask + 1) / 8 &&
+	    waitqueue_active(&pvfbt_wait) && !atomic_xchg(&wake_pending, 1))
 		irq_work_queue(&wake_work);
 }
 

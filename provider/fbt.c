@@ -322,6 +322,16 @@ static bool is_return(const struct pvfbt_insn *in, unsigned long a)
 	       pvfbt_branch_target(in, a) == pvfbt_ks.x86_return_thunk;
 }
 
+/* Is there an ftrace (fentry) site at a: the 5-byte nop, or ftrace's call? */
+static bool has_fentry(unsigned long a, const u8 *text, u32 avail)
+{
+	if (avail < 5)
+		return false;
+	if (pvfbt_ks.ftrace_location)
+		return pvfbt_ks.ftrace_location(a) == a;
+	return !memcmp(text, "\x0f\x1f\x44\x00\x00", 5);
+}
+
 /* Find the entry site and the return sites; set the reasons. */
 static void analyse(struct fbt_func *f)
 {
@@ -342,10 +352,17 @@ static void analyse(struct fbt_func *f)
 	/* Skip endbr64 and the fentry site: they belong to IBT and ftrace. */
 	if (size >= 4 && !memcmp(textbuf, "\xf3\x0f\x1e\xfa", 4))
 		off = 4;
-	if (size >= off + 5 && (!memcmp(textbuf + off, "\x0f\x1f\x44\x00\x00", 5) ||
-				(textbuf[off] == 0xe8 && pvfbt_ks.ftrace_location &&
-				 pvfbt_ks.ftrace_location(f->addr + off) == f->addr + off)))
+	if (has_fentry(f->addr + off, textbuf + off, size - off)) {
 		off += 5;
+	} else if (!f->mod) {
+		/*
+		 * Core kernel code that ftrace does not see is assembly (entry
+		 * and exit stubs such as xen_iret live in .text) or notrace
+		 * C, which the kernel keeps away from tracers for a reason.
+		 */
+		f->entry_reason = f->return_reason = PVFBT_EXCL_NOTRACE;
+		return;
+	}
 	f->entry_addr = f->addr + off;
 	if (off >= size) {
 		f->entry_reason = f->return_reason = PVFBT_EXCL_TOO_SMALL;

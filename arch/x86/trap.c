@@ -283,21 +283,29 @@ static int on_int3(struct pt_regs *regs)
 	s = pvfbt_site_lookup(addr);
 	if (!s)
 		return NOTIFY_DONE;
-	pvfbt_stat_inc(hits);
 	/*
 	 * A site disarmed after this CPU took its int3 is still resumed
 	 * correctly; its probes just record nothing.  A hit inside another
 	 * hit's recording (a probed function reached from our own callees, or
-	 * an NMI) records too, up to a fixed depth.
+	 * an NMI) records too, up to a fixed depth.  "hits" counts probe
+	 * firings: hits = records + drops + filtered, exactly.
 	 */
 	armed = READ_ONCE(s->armed);
 	if (this_cpu_inc_return(hit_depth) > 1)
 		pvfbt_stat_inc(nested);
 	if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
-		if (armed & PVFBT_SITE_ENTRY)
+		if (armed & PVFBT_SITE_ENTRY) {
+			pvfbt_stat_inc(hits);
 			pvfbt_record(s, regs, PVFBT_REC_ENTRY);
-		if (armed & PVFBT_SITE_RETURN)
+		}
+		if (armed & PVFBT_SITE_RETURN) {
+			pvfbt_stat_inc(hits);
 			pvfbt_record(s, regs, PVFBT_REC_RETURN);
+		}
+	} else if (armed) {
+		/* Too deep to record: a firing dropped like a full ring's. */
+		this_cpu_add(pvfbt_stats.hits, hweight8(armed));
+		this_cpu_add(pvfbt_stats.drops, hweight8(armed));
 	}
 	this_cpu_dec(hit_depth);
 

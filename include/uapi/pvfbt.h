@@ -73,6 +73,7 @@ enum pvfbt_reason {
 	PVFBT_EXCL_INIT,	/* init text, freed after boot */
 	PVFBT_EXCL_NAME,	/* name longer than PVFBT_NAME_LEN */
 	PVFBT_EXCL_GONE,	/* its module was unloaded */
+	PVFBT_EXCL_NOTRACE,	/* core kernel code without an ftrace site: asm stubs, notrace */
 	PVFBT_EXCL_MAX
 };
 
@@ -97,7 +98,7 @@ struct pvfbt_enable {
 
 /* Per-CPU statistics (PVFBT_IOC_STATS fills one per CPU). */
 struct pvfbt_cpu_stats {
-	__u64 hits;		/* probe hits handled */
+	__u64 hits;		/* probe firings: = records + drops + filtered */
 	__u64 records;		/* records written */
 	__u64 drops;		/* records dropped: ring full */
 	__u64 filtered;		/* hits not recorded because of the filter */

@@ -704,7 +704,7 @@ static void test_event_format(void)
 	o = capture_event(&r, "fbt:vmlinux:__x64_sys_getppid:entry", 1);
 	CHECK_STR(o, "{\"ts\":12345678901,\"cpu\":1,\"pid\":123,\"tid\":123,"
 		  "\"comm\":\"getppid-loop\",\"probe\":"
-		  "\"fbt:vmlinux:__x64_sys_getppid:entry\",\"args\":"
+		  "\"fbt:vmlinux:__x64_sys_getppid:entry\",\"ip\":0,\"args\":"
 		  "[18446683600580771672,0,0,0,0,0]}\n");
 	free(o);
 
@@ -720,7 +720,7 @@ static void test_event_format(void)
 	o = capture_event(&r, "fbt:vmlinux:__x64_sys_getppid:return", 1);
 	CHECK_STR(o, "{\"ts\":5,\"cpu\":1,\"pid\":123,\"tid\":123,"
 		  "\"comm\":\"a b\\\"\\\\\\n\",\"probe\":"
-		  "\"fbt:vmlinux:__x64_sys_getppid:return\",\"retval\":-14,"
+		  "\"fbt:vmlinux:__x64_sys_getppid:return\",\"ip\":0,\"retval\":-14,"
 		  "\"nmi\":true}\n");
 	free(o);
 	o = capture_event(&r, "p", 0);

@@ -1,0 +1,254 @@
+#!/bin/sh
+# In-guest benchmark of pvfbt against kprobes and ftrace (issue 6).
+#   sh guest-bench.sh [N_GETPPID N_READ REPS [PARTS]]
+# Runs as root with pvfbt.ko not loaded (it loads and unloads it).  PARTS is
+# a list of hit,arm,drain (default all three).  Results are lines
+#   BENCH <kind> ...
+# on stdout, parsed by bench/run.sh; everything else is commentary.  Every
+# figure of one run comes from this one boot.
+N_GETPPID=${1:-100000}
+N_READ=${2:-100000}
+REPS=${3:-5}
+PARTS=${4:-hit,arm,drain}
+T=/tmp/pvfbt-bench
+TR=/sys/kernel/tracing
+KP=/sys/kernel/debug/kprobes
+mkdir -p $T
+# The bench programs: next to this script, in /extra (tests/vm/run --add)
+# or in /bench (the initramfs' copy of bench/).
+here=$(cd "$(dirname "$0")" && pwd)
+for d in "$here" /extra /bench /bench/progs; do
+	[ -x "$d/callbench" ] && PATH=$d:$PATH
+done
+export PATH
+for p in callbench pvfbt-arm nsnow cpurun pvfbt; do
+	command -v $p >/dev/null || { echo "guest-bench: no $p in PATH" >&2; exit 1; }
+done
+
+say() { echo "# $*"; }
+part() { case ",$PARTS," in *,$1,*) return 0 ;; esac; return 1; }
+# The value of "name N" in pvfbt's summary line.
+summary() { sed -n "s/.*[ ,]$2 \([0-9][0-9]*\).*/\1/p" "$1" | tail -n 1; }
+load() {	# load [PARAM=VALUE]...
+	grep -q '^pvfbt ' /proc/modules && rmmod pvfbt
+	insmod /pvfbt.ko "$@" || { echo "guest-bench: insmod $* failed" >&2; exit 1; }
+}
+
+env=$(pvfbt --status 2>/dev/null | sed -n 's/^environment: *//p')
+[ -n "$env" ] || { load; env=$(pvfbt --status | sed -n 's/^environment: *//p'); }
+echo "BENCH meta env $env"
+echo "BENCH meta kernel $(uname -r)"
+echo "BENCH meta cpus $(nproc)"
+echo "BENCH meta n_getppid $N_GETPPID"
+echo "BENCH meta n_read $N_READ"
+echo "BENCH meta reps $REPS"
+load
+
+# ---------------------------------------------------------------- 1. hits
+# One line per configuration: BENCH hit FN CFG NS NS ... (one per repetition)
+# and BENCH note FN CFG TEXT for what the configuration looked like.
+kp_clear() {
+	echo 0 >$TR/events/kprobes/enable 2>/dev/null
+	echo >$TR/kprobe_events
+	echo nop >$TR/current_tracer
+	echo >$TR/set_ftrace_filter
+	echo >$TR/trace
+}
+# timed FN CFG CMD...: run CMD (which runs callbench) and report its figures.
+timed() {
+	fn=$1 cfg=$2
+	shift 2
+	"$@" >$T/out 2>$T/err
+	rc=$?
+	v=$(awk '$1 == "callbench" { printf "%s ", $4 }' $T/out)
+	if [ $rc != 0 ] || [ -z "$v" ]; then
+		say "$fn $cfg failed (status $rc):"
+		sed 's/^/#   /' $T/out $T/err | tail -n 20
+		echo "BENCH hit $fn $cfg"
+		return 1
+	fi
+	echo "BENCH hit $fn $cfg $v"
+}
+kp_note() {	# what the kernel made of probe pvb: [OPTIMIZED], [FTRACE]...
+	l=$(grep -m1 -E ' (k|r) ' $KP/list 2>/dev/null | sed 's/^[0-9a-f]* *//')
+	h=$(awk '$1 == "pvb" { print "hits " $2 ", misses " $3 }' $TR/kprobe_profile)
+	echo "BENCH note $1 $2 $l; $h"
+}
+
+if part hit; then
+	for fn in getppid read; do
+		if [ $fn = getppid ]; then sym=__x64_sys_getppid n=$N_GETPPID; else sym=vfs_read n=$N_READ; fi
+		run="callbench $fn $n $REPS"
+		off=$(pvfbt-arm list | awk -v s=$sym '$4 == s && $3 == "vmlinux" { print $2; exit }')
+		[ -n "$off" ] || { say "$sym has no usable pvfbt entry probe"; off=5; }
+		echo "BENCH note $fn site $sym+$off"
+		args='a0=%di a1=%si a2=%dx a3=%cx a4=%r8 a5=%r9'
+		kp_clear
+
+		timed $fn baseline $run
+
+		for k in entry return both; do
+			spec=fbt:vmlinux:$sym:$k
+			[ $k = both ] && spec=fbt:vmlinux:$sym:
+			timed $fn pvfbt-$k pvfbt -q -n $spec -c "$run" &&
+			echo "BENCH note $fn pvfbt-$k $(grep '^pvfbt: hits' $T/err)"
+		done
+
+		# A kprobe at the entry instruction, on the int3 path.
+		echo 0 >/proc/sys/debug/kprobes-optimization
+		echo "p:kprobes/pvb $sym+$off $args" >>$TR/kprobe_events &&
+		echo 1 >$TR/events/kprobes/pvb/enable && sleep 1 &&
+		timed $fn kprobe-int3 $run && kp_note $fn kprobe-int3
+		kp_clear
+
+		# The same kprobe as the kernel places it: optimized when it can be.
+		echo 1 >/proc/sys/debug/kprobes-optimization
+		echo "p:kprobes/pvb $sym+$off $args" >>$TR/kprobe_events &&
+		echo 1 >$TR/events/kprobes/pvb/enable && {
+			i=0
+			while [ $i -lt 10 ] && ! grep -q OPTIMIZED $KP/list; do sleep 0.5; i=$((i + 1)); done
+			timed $fn kprobe-opt $run && kp_note $fn kprobe-opt
+		}
+		kp_clear
+
+		# A kretprobe (its entry half is a kprobe at +0, on ftrace).
+		echo "r:kprobes/pvb $sym ret=\$retval" >>$TR/kprobe_events &&
+		echo 1 >$TR/events/kprobes/pvb/enable &&
+		timed $fn kretprobe $run && kp_note $fn kretprobe
+		kp_clear
+
+		# A kprobe at function+0: the fentry site, through ftrace.
+		echo "p:kprobes/pvb $sym $args" >>$TR/kprobe_events &&
+		echo 1 >$TR/events/kprobes/pvb/enable &&
+		timed $fn kprobe-ftrace $run && kp_note $fn kprobe-ftrace
+		kp_clear
+
+		# The function tracer, filtered to that one function.
+		echo $sym >$TR/set_ftrace_filter && echo function >$TR/current_tracer &&
+		timed $fn ftrace-function $run &&
+		echo "BENCH note $fn ftrace-function entries in ring: $(grep -c " $sym" $TR/trace)"
+		kp_clear
+
+		timed $fn baseline2 $run
+	done
+fi
+
+# ------------------------------------------------- 2. enable and disable
+# BENCH arm TOOL SET N enable_ns E disable_ns D [more]
+if part arm; then
+	load
+	# Candidates: vmlinux functions whose name is unique in kallsyms (a
+	# kprobe_events symbol must be), spread evenly over the catalogue.
+	pvfbt-arm list >$T/elig
+	awk '{ print $3 }' /proc/kallsyms | sort | uniq -d >$T/dups
+	awk 'NR == FNR { d[$1] = 1; next } $3 == "vmlinux" && !($4 in d)' $T/dups $T/elig >$T/cand
+	nall=$(wc -l <$T/elig)
+	ncand=$(wc -l <$T/cand)
+	echo "BENCH meta eligible_entry_probes $nall"
+	say "eligible: $nall entry probes, $ncand unique vmlinux names"
+	# Keep the first 1000 (of 1100 spread out) that kprobe_events accepts.
+	awk -v n=$ncand 'BEGIN { s = n / 1100; if (s < 1) s = 1 } NR % int(s) == 0' $T/cand | head -n 1100 >$T/try
+	kp_clear
+	echo 0 >/proc/sys/debug/kprobes-optimization
+	: >$T/sel
+	i=0
+	while read fid off mod name; do
+		echo "p:kprobes/pb$i $name+$off" >>$TR/kprobe_events 2>/dev/null &&
+			echo "$fid $off $mod $name" >>$T/sel
+		i=$((i + 1))
+	done <$T/try
+	echo >$TR/kprobe_events
+	head -n 1000 $T/sel >$T/sel1000
+	nsel=$(wc -l <$T/sel1000)
+	say "kprobe_events accepted $(wc -l <$T/sel) of $(wc -l <$T/try) candidates; using $nsel"
+	awk '{ printf "p:kprobes/pb%d %s+%s\n", NR, $4, $2 }' $T/sel1000 >$T/kdefs
+	awk '{ printf "fbt:vmlinux:%s:entry\n", $4 }' $T/sel1000 >$T/specs
+
+	# pvfbt, at the ioctl: one PVFBT_IOC_ENABLE and one PVFBT_IOC_DISABLE.
+	for r in 1 2 3; do
+		o=$(pvfbt-arm time $T/sel1000) && echo "BENCH arm pvfbt-ioctl 1000 $nsel ${o#pvfbt-arm: probes * }"
+	done
+	# pvfbt, the consumer: list, match, enable, trace 1 ms, disable, exit.
+	# The same with one probe is the fixed cost.
+	nspec=$(sed 's/^/-n /' $T/specs | tr '\n' ' ')
+	for r in 1 2 3; do
+		t0=$(nsnow); pvfbt -q -n fbt:vmlinux:__x64_sys_getppid:entry -d 0.001 2>$T/p1; t1=$(nsnow)
+		echo "BENCH arm pvfbt-cli 1 1 total_ns $((t1 - t0))"
+		t0=$(nsnow); pvfbt -q $nspec -d 0.001 2>$T/p1000; rc=$?; t1=$(nsnow)
+		[ $rc = 0 ] || { say "pvfbt with 1000 specs failed:"; sed 's/^/#   /' $T/p1000; }
+		echo "BENCH arm pvfbt-cli 1000 $(sed -n 's/.*, \([0-9]*\) probes$/\1/p' $T/p1000) total_ns $((t1 - t0))"
+	done
+
+	# kprobes through tracefs, on the int3 path and with optimization on.
+	for optz in 0 1; do
+		echo $optz >/proc/sys/debug/kprobes-optimization
+		kp_clear
+		t0=$(nsnow); cat $T/kdefs >>$TR/kprobe_events; t1=$(nsnow)
+		nreg=$(wc -l <$TR/kprobe_events)
+		echo 1 >$TR/events/kprobes/enable; t2=$(nsnow)
+		if [ $optz = 1 ]; then
+			# The optimizer works in the background: wait for it.
+			i=0 last=x
+			while [ $i -lt 120 ] && [ "$(grep -c OPTIMIZED $KP/list)" != "$last" ]; do
+				last=$(grep -c OPTIMIZED $KP/list); sleep 1; i=$((i + 1))
+			done
+		fi
+		nopt=$(grep -c OPTIMIZED $KP/list)
+		t3=$(nsnow)
+		[ $optz = 1 ] && say "optimizer settled $(( (t3 - t2) / 1000000 )) ms after the enable"
+		echo 0 >$TR/events/kprobes/enable; t4=$(nsnow)
+		echo >$TR/kprobe_events; t5=$(nsnow)
+		echo "BENCH arm kprobe-opt$optz 1000 $nreg define_ns $((t1 - t0)) enable_ns $((t2 - t1)) disable_ns $((t4 - t3)) remove_ns $((t5 - t4)) optimized $nopt"
+	done
+	echo 0 >/proc/sys/debug/kprobes-optimization
+
+	# Every eligible entry probe.
+	o=$(pvfbt-arm time all) && echo "BENCH arm pvfbt-ioctl all ${o#pvfbt-arm: probes }"
+	t0=$(nsnow); pvfbt -q -n 'fbt:::entry' -d 0.001 2>$T/pall; rc=$?; t1=$(nsnow)
+	[ $rc = 0 ] || { say "pvfbt fbt:::entry failed:"; sed 's/^/#   /' $T/pall; }
+	echo "BENCH arm pvfbt-cli all $(sed -n 's/.*, \([0-9]*\) probes$/\1/p' $T/pall) total_ns $((t1 - t0))"
+	# kprobes for every eligible function: only if the 1000 took little.
+	echo "BENCH note arm kprobe-all not measured: $ncand functions at the 1000-probe rate would take too long under TCG (see kprobe-opt0 1000)"
+	echo 1 >/proc/sys/debug/kprobes-optimization
+fi
+
+# ------------------------------------------------------------ 3. drain
+# BENCH drain RING_PAGES SPEC P calls C wall_ns W hits H records R drops D cpu_ns U
+if part drain; then
+	# drain_run PAGES K P: P getppid loops, probes entry|both, one consumer.
+	drain_run() {
+		pages=$1 k=$2 p=$3
+		spec=fbt:vmlinux:__x64_sys_getppid:entry
+		[ $k = both ] && spec=fbt:vmlinux:__x64_sys_getppid:
+		cat >$T/work.sh <<-EOS
+		i=0
+		while ! pvfbt --status | grep -q '^probes armed: *[1-9]' && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+		t0=\$(nsnow)
+		j=0
+		while [ \$j -lt $p ]; do callbench getppid $N_GETPPID 1 >/dev/null & j=\$((j + 1)); done
+		wait
+		t1=\$(nsnow)
+		echo "\$((t1 - t0))" >$T/wall
+		EOS
+		sh $T/work.sh &
+		w=$!
+		cpurun pvfbt -q -n $spec -p $w 2>$T/d
+		wait $w
+		u=$(awk '$1 == "cpurun:" { print $5 + $7 }' $T/d)
+		echo "BENCH drain $pages $k $p calls $((p * N_GETPPID)) wall_ns $(cat $T/wall) hits $(summary $T/d hits) records $(summary $T/d records) drops $(summary $T/d drops) cpu_ns $u"
+	}
+	load
+	# The consumer's fixed cost (start, list, arm, disarm, exit).
+	cpurun pvfbt -q -n fbt:vmlinux:__x64_sys_getppid:entry -d 0.001 2>$T/d0
+	echo "BENCH drain-idle cpu_ns $(awk '$1 == "cpurun:" { print $5 + $7 }' $T/d0) wall_ns $(awk '$1 == "cpurun:" { print $3 }' $T/d0)"
+	drain_run 256 both 2
+	load ring_pages=4
+	echo "BENCH meta small_ring_records $(pvfbt --status | sed -n 's/^ring: *\([0-9]*\) records.*/\1/p')"
+	for k in entry both; do
+		for p in 1 2 4; do
+			drain_run 4 $k $p
+		done
+	done
+	rmmod pvfbt
+fi
+echo "BENCH done"
