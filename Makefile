@@ -49,7 +49,7 @@ demo: deps all
 	@tests/vm/run --xen --kver $(KVER) -- sh /tests/demo.sh
 
 stress: deps all
-	@tests/stress.sh $(KVER)
+	@tests/stress.sh $(KVER) 5000000 10
 
 bench: deps all
 	@bench/run.sh $(KVER)

@@ -111,6 +111,7 @@ static long do_status(void __user *uarg)
 	st.nr_slots = pvfbt_slots_used();
 	st.nr_slots_max = pvfbt_slots_max();
 	st.owner_pid = READ_ONCE(owner_pid);
+	st.nr_sites = pvfbt_sites_live();
 	strscpy(st.release, utsname()->release, sizeof(st.release));
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }

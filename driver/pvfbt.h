@@ -88,6 +88,7 @@ void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);
 void pvfbt_poke_end(void);
 bool pvfbt_addr_in_self(unsigned long addr);
 u32 pvfbt_slots_used(void);
+u32 pvfbt_sites_live(void);
 int pvfbt_trap_roots(unsigned long *v, int max);
 int pvfbt_die_callbacks(unsigned long *v, int max);
 u32 pvfbt_slots_max(void);

@@ -234,6 +234,7 @@ static int cmd_status(void)
 	printf("kernel release: %.*s\n", (int)sizeof(st.release), st.release);
 	printf("functions:      %u\n", st.nr_funcs);
 	printf("slots:          %u/%u\n", st.nr_slots, st.nr_slots_max);
+	printf("sites:          %u\n", st.nr_sites);
 	printf("ring:           %u records of %u bytes per cpu (%u bytes mapped)\n",
 	       st.ring_records, st.record_size, st.ring_mmap_size);
 	if (st.owner_pid)
@@ -558,6 +559,9 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 		tot.drops += cs[i].drops;
 		tot.missed_steps += cs[i].missed_steps;
 		tot.late_steps += cs[i].late_steps;
+		tot.filtered += cs[i].filtered;
+		tot.stepped += cs[i].stepped;
+		tot.emulated += cs[i].emulated;
 	}
 	fprintf(stderr, "pvfbt: %" PRIu64 " events, %" PRIu64 " dropped, %zu probes\n",
 		s->events, (uint64_t)tot.drops, nprobes);
@@ -576,11 +580,15 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 				(unsigned long long)cs[i].emulated,
 				(unsigned long long)cs[i].nested);
 	fprintf(stderr, "pvfbt: hits %llu, records %llu, drops %llu, "
-		"missed steps %llu, late steps %llu\n",
+		"missed steps %llu, late steps %llu, filtered %llu, "
+		"stepped %llu, emulated %llu\n",
 		(unsigned long long)tot.hits, (unsigned long long)tot.records,
 		(unsigned long long)tot.drops,
 		(unsigned long long)tot.missed_steps,
-		(unsigned long long)tot.late_steps);
+		(unsigned long long)tot.late_steps,
+		(unsigned long long)tot.filtered,
+		(unsigned long long)tot.stepped,
+		(unsigned long long)tot.emulated);
 	if (overrun)
 		fprintf(stderr, "pvfbt: warning: %" PRIu64
 			" records overwritten before the consumer read them\n",

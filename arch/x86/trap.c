@@ -143,6 +143,11 @@ void pvfbt_site_release_slot(struct pvfbt_site *site)
 	site->slot = -1;
 }
 
+u32 pvfbt_sites_live(void)
+{
+	return READ_ONCE(nr_sites_live);
+}
+
 u32 pvfbt_slots_max(void)
 {
 	return PVFBT_NR_SLOTS;
@@ -151,6 +156,39 @@ u32 pvfbt_slots_max(void)
 bool pvfbt_addr_in_self(unsigned long addr)
 {
 	return within_module(addr, THIS_MODULE);
+}
+
+static bool boost = true;
+module_param(boost, bool, 0644);
+MODULE_PARM_DESC(boost, "emulate push reg instead of single-stepping it (sites made from now on)");
+
+/* push %reg (50+r, REX.B 41 50+r): the commonest entry instruction. */
+static bool is_push_reg(const struct pvfbt_insn *in)
+{
+	return in->opcode_len == 1 && in->opcode[0] >= 0x50 && in->opcode[0] <= 0x57 &&
+	       !in->nprefix && (!in->rex || in->rex == 0x41);
+}
+
+static unsigned long push_value(const struct pvfbt_insn *in, const struct pt_regs *regs)
+{
+	switch ((in->opcode[0] & 7) | (in->rex ? 8 : 0)) {
+	case 0: return regs->ax;
+	case 1: return regs->cx;
+	case 2: return regs->dx;
+	case 3: return regs->bx;
+	case 4: return regs->sp;	/* the value before the push */
+	case 5: return regs->bp;
+	case 6: return regs->si;
+	case 7: return regs->di;
+	case 8: return regs->r8;
+	case 9: return regs->r9;
+	case 10: return regs->r10;
+	case 11: return regs->r11;
+	case 12: return regs->r12;
+	case 13: return regs->r13;
+	case 14: return regs->r14;
+	default: return regs->r15;
+	}
 }
 
 /*
@@ -182,6 +220,10 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 		site->emulate = 1;
 		return 0;
 	case PVFBT_CLS_NORMAL:
+		if (READ_ONCE(boost) && is_push_reg(in)) {
+			site->emulate = 1;
+			return 0;
+		}
 		break;
 	default:	/* loop/jrcxz, indirect branches, int3, unsafe */
 		return -EINVAL;
@@ -253,6 +295,14 @@ static void emulate(struct pvfbt_site *s, struct pt_regs *regs)
 		regs->sp += sizeof(unsigned long) +
 			(s->insn.imm_size ? (u16)s->insn.imm : 0);
 		break;
+	case PVFBT_CLS_NORMAL: {	/* push %reg */
+		unsigned long v = push_value(&s->insn, regs);
+
+		regs->sp -= sizeof(unsigned long);
+		*(unsigned long *)regs->sp = v;
+		regs->ip = next;
+		break;
+	}
 	default:	/* nop */
 		regs->ip = next;
 		break;

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	1
+#define PVFBT_ABI_VERSION	2
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -36,6 +36,7 @@ struct pvfbt_status {
 	__u32 nr_slots;		/* out: out-of-line slots in use / available */
 	__u32 nr_slots_max;
 	__u32 owner_pid;	/* out: tgid of the tracing session, 0 if none */
+	__u32 nr_sites;		/* out: patchable sites held (armed or not) */
 	char release[64];	/* out: utsname()->release */
 };
 

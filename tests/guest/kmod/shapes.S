@@ -65,6 +65,60 @@ SYM_FUNC_START(pvfbt_test_jcc2)
 	RET
 SYM_FUNC_END(pvfbt_test_jcc2)
 
+/* long pvfbt_test_push_rbx(long x): entry is push %rbx; returns %rbx + x. */
+SYM_FUNC_START(pvfbt_test_push_rbx)
+	push	%rbx
+	mov	(%rsp), %rax
+	add	%rdi, %rax
+	pop	%rbx
+	RET
+SYM_FUNC_END(pvfbt_test_push_rbx)
+
+/* long pvfbt_test_push_r12(long x): entry is push %r12; returns %r12 + x. */
+SYM_FUNC_START(pvfbt_test_push_r12)
+	push	%r12
+	mov	(%rsp), %rax
+	add	%rdi, %rax
+	pop	%r12
+	RET
+SYM_FUNC_END(pvfbt_test_push_r12)
+
+/* long pvfbt_test_push_r13(long x): entry is push %r13; returns %r13 + x. */
+SYM_FUNC_START(pvfbt_test_push_r13)
+	push	%r13
+	mov	(%rsp), %rax
+	add	%rdi, %rax
+	pop	%r13
+	RET
+SYM_FUNC_END(pvfbt_test_push_r13)
+
+/* long pvfbt_test_push_r14(long x): entry is push %r14; returns %r14 + x. */
+SYM_FUNC_START(pvfbt_test_push_r14)
+	push	%r14
+	mov	(%rsp), %rax
+	add	%rdi, %rax
+	pop	%r14
+	RET
+SYM_FUNC_END(pvfbt_test_push_r14)
+
+/* long pvfbt_test_push_r15(long x): entry is push %r15; returns %r15 + x. */
+SYM_FUNC_START(pvfbt_test_push_r15)
+	push	%r15
+	mov	(%rsp), %rax
+	add	%rdi, %rax
+	pop	%r15
+	RET
+SYM_FUNC_END(pvfbt_test_push_r15)
+
+/* long pvfbt_test_push_rbp(long x): entry is push %rbp; returns %rbp + x. */
+SYM_FUNC_START(pvfbt_test_push_rbp)
+	push	%rbp
+	mov	(%rsp), %rax
+	add	%rdi, %rax
+	pop	%rbp
+	RET
+SYM_FUNC_END(pvfbt_test_push_rbp)
+
 	.data
 	.balign 8
 SYM_DATA(pvfbt_test_var, .quad 1000)

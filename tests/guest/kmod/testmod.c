@@ -20,6 +20,12 @@ long pvfbt_test_call(long x);
 long pvfbt_test_jcc(long x);
 long pvfbt_test_jcc2(long x);
 extern long pvfbt_test_var;
+long pvfbt_test_push_rbx(long x);
+long pvfbt_test_push_r12(long x);
+long pvfbt_test_push_r13(long x);
+long pvfbt_test_push_r14(long x);
+long pvfbt_test_push_r15(long x);
+long pvfbt_test_push_rbp(long x);
 
 static long expect_multiret(long x) { return x == 1 ? 101 : x == 2 ? 102 : 100; }
 static long expect_riprel(long x) { return pvfbt_test_var + x; }
@@ -38,6 +44,76 @@ static noinline long call_jcc2(long x)
 }
 static long expect_jcc2(long x) { return x ? 5 : 6; }
 
+/* Each push shape returns the pushed register (x * 3) plus x. */
+static long expect_push(long x) { return 4 * x; }
+
+static noinline long call_push_rbx(long x)
+{
+	register long reg asm("rbx") = x * 3;
+	long r;
+
+	asm volatile("call pvfbt_test_push_rbx"
+		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
+		       "r10", "r11", "memory", "cc");
+	return r;
+}
+
+static noinline long call_push_r12(long x)
+{
+	register long reg asm("r12") = x * 3;
+	long r;
+
+	asm volatile("call pvfbt_test_push_r12"
+		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
+		       "r10", "r11", "memory", "cc");
+	return r;
+}
+
+static noinline long call_push_r13(long x)
+{
+	register long reg asm("r13") = x * 3;
+	long r;
+
+	asm volatile("call pvfbt_test_push_r13"
+		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
+		       "r10", "r11", "memory", "cc");
+	return r;
+}
+
+static noinline long call_push_r14(long x)
+{
+	register long reg asm("r14") = x * 3;
+	long r;
+
+	asm volatile("call pvfbt_test_push_r14"
+		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
+		       "r10", "r11", "memory", "cc");
+	return r;
+}
+
+static noinline long call_push_r15(long x)
+{
+	register long reg asm("r15") = x * 3;
+	long r;
+
+	asm volatile("call pvfbt_test_push_r15"
+		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
+		       "r10", "r11", "memory", "cc");
+	return r;
+}
+
+/* %rbp cannot be an operand: save it, load x * 3 into it, call, restore. */
+static noinline long call_push_rbp(long x)
+{
+	long r;
+
+	asm volatile("push %%rbp\n\tlea (%%rdi,%%rdi,2), %%rbp\n\t"
+		     "call pvfbt_test_push_rbp\n\tpop %%rbp"
+		     : "=a"(r) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9", "r10",
+		       "r11", "memory", "cc");
+	return r;
+}
+
 static const struct shape {
 	const char *name;
 	long (*fn)(long);
@@ -48,6 +124,12 @@ static const struct shape {
 	{ "call", pvfbt_test_call, expect_call },
 	{ "jcc", pvfbt_test_jcc, expect_jcc },
 	{ "jcc2", call_jcc2, expect_jcc2 },
+	{ "push_rbx", call_push_rbx, expect_push },
+	{ "push_r12", call_push_r12, expect_push },
+	{ "push_r13", call_push_r13, expect_push },
+	{ "push_r14", call_push_r14, expect_push },
+	{ "push_r15", call_push_r15, expect_push },
+	{ "push_rbp", call_push_rbp, expect_push },
 };
 
 static DEFINE_MUTEX(lock);

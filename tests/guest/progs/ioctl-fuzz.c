@@ -111,8 +111,19 @@ static void *make_arg(uint64_t *s, unsigned long cmd, unsigned char *buf)
 
 	for (i = 0; i < 512; i++)
 		buf[i] = (unsigned char)rnd(s);
-	if (rnd(s) % 8 == 0)
-		return (void *)(uintptr_t)bad_ptr(s);
+	/*
+	 * The whole argument at a bad address: never one in the arena, whose
+	 * contents (earlier kernel output) would hand the kernel nested
+	 * pointers we do not control, into our own stacks and heap.
+	 */
+	if (rnd(s) % 8 == 0) {
+		uint64_t p;
+
+		do
+			p = bad_ptr(s);
+		while (p >= (uintptr_t)arena && p < (uintptr_t)arena + ARENA + page);
+		return (void *)(uintptr_t)p;
+	}
 	if (cmd == PVFBT_IOC_STATUS) {
 		struct pvfbt_status *a = (void *)buf;
 
@@ -244,7 +255,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mprotect(arena + ARENA, page, PROT_NONE);
-	munmap(fp, page);
+	/*
+	 * Inaccessible but still reserved: an unmapped page would be reused
+	 * by the threads' stacks or malloc arenas, and the kernel would then
+	 * write fuzzed results into our own live memory.
+	 */
+	mprotect(fp, page, PROT_NONE);
 	freed_page = (uintptr_t)fp;
 
 	/* IOCTL_FUZZ_DEVICE: another node, to try the fuzzer itself. */

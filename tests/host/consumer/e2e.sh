@@ -28,7 +28,7 @@ run env FAKEDEV_ERRNO=13 $P -n sys_getppid -c true
 if [ "$(rc)" = 1 ] && grep -qx 'pvfbt: permission denied: pvfbt needs root (CAP_SYS_ADMIN)' "$T/err"
 then pass open_eacces; else fail open_eacces "EACCES message"; fi
 run env FAKEDEV_ABI=7 $P -n sys_getppid -d 0.1
-if [ "$(rc)" = 1 ] && grep -qx 'pvfbt: module ABI 7, consumer ABI 1: rebuild' "$T/err"
+if [ "$(rc)" = 1 ] && grep -qx 'pvfbt: module ABI 7, consumer ABI 2: rebuild' "$T/err"
 then pass abi_mismatch; else fail abi_mismatch "ABI message"; fi
 
 # -l, -l -v, -l -n with the sys_ alias
@@ -72,7 +72,7 @@ run env FAKEDEV_ENABLE_MARK="$T/en" FAKEDEV_DONE_MARK="$T/done" \
 if [ "$(rc)" = 3 ] &&
    grep -Eq '^fbt:vmlinux:__x64_sys_getppid:entry +1000$' "$T/out" &&
    grep -qx 'pvfbt: 1000 events, 0 dropped, 1 probes' "$T/err" &&
-   grep -qx 'pvfbt: hits 1000, records 1000, drops 0, missed steps 1, late steps 0' "$T/err"
+   grep -qx 'pvfbt: hits 1000, records 1000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0' "$T/err"
 then pass count_cmd; else fail count_cmd "--count -c"; fi
 
 # --count --by-pid, -o, --per-cpu, drops from STATS
