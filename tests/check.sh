@@ -43,6 +43,8 @@ suite host-decoder make -s -C tests/host check KVER="$kver"
 suite host-consumer make -s -C tests/host/consumer check
 suite guest-native tests/vm/run --native --kver "$kver" --timeout 1200 -- sh /tests/run-tests.sh native
 suite guest-xen tests/vm/run --xen --kver "$kver" --timeout 1800 -- sh /tests/run-tests.sh xen-pv
+# The stress suite, shorter than make stress: 1,000,000 hits, 3 rounds.
+suite stress tests/stress.sh "$kver" 1000000 3
 echo "=== make check ($kver) took $((SECONDS - t0)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
