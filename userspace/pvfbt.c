@@ -456,6 +456,26 @@ static pid_t start_child(int *go_fd)
 		while (r < 0 && errno == EINTR);
 		if (r != 1)
 			_exit(127);	/* the tracer gave up */
+		/*
+		 * Like dtrace -c: a plain command line is split on blanks and
+		 * run directly, so that the traced process is the command and
+		 * no shell adds system calls of its own; anything with shell
+		 * syntax goes through /bin/sh -c.
+		 */
+		if (!strpbrk(opt.cmd, "|&;<>()$`\\\"'*?[]#~=%{}\n")) {
+			char *argv[64], *cmd = strdup(opt.cmd), *save = NULL, *w;
+			int argc = 0;
+
+			for (w = cmd ? strtok_r(cmd, " \t", &save) : NULL; w && argc < 63;
+			     w = strtok_r(NULL, " \t", &save))
+				argv[argc++] = w;
+			argv[argc] = NULL;
+			if (argc && !w) {
+				execvp(argv[0], argv);
+				fprintf(stderr, "pvfbt: %s: %s\n", argv[0], strerror(errno));
+				_exit(127);
+			}
+		}
 		execl("/bin/sh", "sh", "-c", opt.cmd, (char *)NULL);
 		fprintf(stderr, "pvfbt: /bin/sh: %s\n", strerror(errno));
 		_exit(127);
