@@ -11,7 +11,7 @@ BUILD := build/$(KVER)
 MODSRC := Kbuild driver arch provider include
 MODFILES := $(shell find $(MODSRC) -type f 2>/dev/null)
 
-.PHONY: all deps module userspace progs check check-host check-guest demo stress bench clean
+.PHONY: all deps module userspace progs check demo stress bench install clean
 
 all: module userspace progs
 
@@ -53,6 +53,10 @@ stress: deps all
 
 bench: deps all
 	@bench/run.sh $(KVER)
+
+# The consumer, its man page and the module for KVER (scripts/install.sh).
+install: module userspace
+	@KVER=$(KVER) scripts/install.sh $(if $(DESTDIR),DESTDIR=$(DESTDIR)) $(if $(PREFIX),PREFIX=$(PREFIX))
 
 clean:
 	rm -rf build

@@ -13,21 +13,10 @@
 #include <linux/kprobes.h>
 #include <linux/kallsyms.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include "driver/pvfbt.h"
 
 struct pvfbt_ksyms pvfbt_ks;
-
-static unsigned long find_lookup_name(void)
-{
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	unsigned long addr;
-
-	if (register_kprobe(&kp) < 0)
-		return 0;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
-}
 
 /* Is addr exactly the start of the function called name? */
 static bool is_function(unsigned long addr, const char *name)
@@ -39,6 +28,28 @@ static bool is_function(unsigned long addr, const char *name)
 		return false;
 	sprint_symbol(buf, addr);
 	return !strncmp(buf, name, n) && !strncmp(buf + n, "+0x0/", 5);
+}
+
+/*
+ * kprobes put the probe after a function's endbr64, or after the nop4 that
+ * seals an endbr64 nothing branches to: step back over either.
+ */
+static unsigned long find_lookup_name(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long addr;
+	u8 head[4];
+
+	if (register_kprobe(&kp) < 0)
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	if (addr && !is_function(addr, kp.symbol_name) &&
+	    is_function(addr - 4, kp.symbol_name) &&
+	    !copy_from_kernel_nofault(head, (void *)(addr - 4), 4) &&
+	    pvfbt_is_endbr(head))
+		addr -= 4;
+	return addr;
 }
 
 static unsigned long want(const char *name, bool func, int *missing)
@@ -77,6 +88,7 @@ int pvfbt_ksyms_init(void)
 
 	FN(on_each_symbol, "kallsyms_on_each_symbol");
 	FN(module_on_each_symbol, "module_kallsyms_on_each_symbol");
+	FN(module_address, "__module_address");
 	FN(lookup_size_offset, "kallsyms_lookup_size_offset");
 	FN(text_poke, "text_poke");
 	pvfbt_ks.text_mutex = (void *)want("text_mutex", false, &missing);

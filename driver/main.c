@@ -258,7 +258,6 @@ static const struct file_operations pvfbt_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = pvfbt_poll,
 	.mmap = pvfbt_mmap,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice pvfbt_dev = {

@@ -6,10 +6,12 @@
 #define _PVFBT_INTERNAL_H
 
 #include <linux/types.h>
+#include <linux/string.h>
 #include <linux/mutex.h>
 #include <linux/module.h>
 #include "include/uapi/pvfbt.h"
 #include "arch/x86/decode.h"
+#include "pvfbt_compat.h"
 
 #define PVFBT_NAME "pvfbt"
 
@@ -18,11 +20,9 @@ struct pt_regs;
 /* ---- driver/ksyms.c: kernel symbols that are not exported ---- */
 struct pvfbt_ksyms {
 	unsigned long (*lookup_name)(const char *name);
-	int (*on_each_symbol)(int (*fn)(void *, const char *, struct module *,
-					unsigned long), void *data);
-	int (*module_on_each_symbol)(int (*fn)(void *, const char *,
-					       struct module *, unsigned long),
-				     void *data);
+	pvfbt_kallsyms_iter on_each_symbol;
+	pvfbt_mod_kallsyms_iter module_on_each_symbol;
+	pvfbt_module_address_fn module_address;
 	int (*lookup_size_offset)(unsigned long addr, unsigned long *size,
 				  unsigned long *offset);
 	void *(*text_poke)(void *addr, const void *opcode, size_t len);
@@ -56,6 +56,18 @@ u32 pvfbt_fbt_nr_funcs(void);
 u32 pvfbt_fbt_nr_armed(void);
 
 /* ---- arch/x86/: sites, slots, patching, traps ---- */
+
+/*
+ * endbr64, or the "osp nopl (%rax)" that seals an endbr64 nothing branches
+ * to (the kernel's is_endbr() knows both).  6.1 seals only when the CPU has
+ * IBT; 6.12 seals at boot on every CPU, so most functions start with it.
+ */
+static inline bool pvfbt_is_endbr(const u8 *p)
+{
+	return !memcmp(p, "\xf3\x0f\x1e\xfa", 4) ||
+	       !memcmp(p, "\x66\x0f\x1f\x00", 4);
+}
+
 #define PVFBT_SITE_ENTRY	0x1
 #define PVFBT_SITE_RETURN	0x2
 

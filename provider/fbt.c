@@ -349,8 +349,8 @@ static void analyse(struct fbt_func *f)
 		f->entry_reason = f->return_reason = PVFBT_EXCL_NOT_TEXT;
 		return;
 	}
-	/* Skip endbr64 and the fentry site: they belong to IBT and ftrace. */
-	if (size >= 4 && !memcmp(textbuf, "\xf3\x0f\x1e\xfa", 4))
+	/* Skip endbr64 (or its sealed nop) and the fentry site: IBT, ftrace. */
+	if (size >= 4 && pvfbt_is_endbr(textbuf))
 		off = 4;
 	if (has_fentry(f->addr + off, textbuf + off, size - off)) {
 		off += 5;
@@ -619,7 +619,7 @@ static int build_catalogue(void)
 		return 0;
 	patched_collect(NULL);
 	patched_sort();
-	err = pvfbt_ks.on_each_symbol(collect_one, &c);
+	err = pvfbt_kallsyms_walk(pvfbt_ks.on_each_symbol, collect_one, &c);
 	if (!err && !c.oom)
 		err = add_syms(&c);
 	free_collect(&c);
@@ -627,7 +627,8 @@ static int build_catalogue(void)
 		goto fail;
 	memset(&c, 0, sizeof(c));
 	c.modules = true;
-	err = pvfbt_ks.module_on_each_symbol(collect_one, &c);
+	err = pvfbt_module_kallsyms_walk(pvfbt_ks.module_on_each_symbol,
+					 pvfbt_ks.module_address, NULL, collect_one, &c);
 	if (!err && !c.oom) {
 		sort(c.v, c.n, sizeof(*c.v), cmp_sym, NULL);
 		collect_patched(&c);
@@ -947,7 +948,9 @@ static void module_live(struct module *mod)
 
 	mutex_lock(&fbt_mutex);
 	if (catalogue_built) {
-		if (!pvfbt_ks.module_on_each_symbol(collect_one, &c) && !c.oom) {
+		if (!pvfbt_module_kallsyms_walk(pvfbt_ks.module_on_each_symbol,
+						pvfbt_ks.module_address, mod,
+						collect_one, &c) && !c.oom) {
 			patched_collect(mod);
 			patched_sort();
 			add_syms(&c);

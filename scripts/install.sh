@@ -27,6 +27,7 @@ for a in "$@"; do
 	esac
 done
 [ -n "$KVER" ] || KVER=$(default_kver)
+PREFIX=${PREFIX:-/usr/local}	# PREFIX= (empty, as make may pass it) is the default
 case $PREFIX in /*) ;; *) die "PREFIX must be an absolute path, not '$PREFIX'" ;; esac
 case $DESTDIR in ''|/*) ;; *) die "DESTDIR must be an absolute path, not '$DESTDIR'" ;; esac
 
