@@ -13,8 +13,8 @@ echo
 echo "# pvfbt --count -n 'fbt::sys_getppid:' -c 'getppid-loop 10000'"
 pvfbt --count --comm getppid-loop -n 'fbt::sys_getppid:' -c 'getppid-loop 10000'
 echo
-echo "# pvfbt --latency -n 'fbt::vfs_read:' -c 'cat /etc/passwd'"
-pvfbt --latency --comm cat -n 'fbt::vfs_read:' -c 'cat /etc/passwd >/dev/null'
+echo "# pvfbt --latency --comm readn -n 'fbt::vfs_read:' -c 'readn /etc/passwd 100'"
+pvfbt --latency --comm readn -n 'fbt::vfs_read:' -c 'readn /etc/passwd 100'
 echo
 echo "# pvfbt -n 'fbt::sys_*:entry' -d 5 (the whole system)"
 pvfbt -n 'fbt::sys_*:entry' -d 5 | tail -n 15
