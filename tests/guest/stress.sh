@@ -9,20 +9,7 @@ HITS=${2:-1000000}
 ROUNDS=${3:-5}
 T=/tmp/pvfbt-stress
 mkdir -p $T
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; fails=$((fails + 1)); }
-fail() { echo "FAIL: $*"; exit 1; }
-run() {
-	start=$(cut -d. -f1 /proc/uptime)
-	(set -e; "$2") >$T/$1.log 2>&1
-	rc=$?
-	grep '^STRESS-RESULT' $T/$1.log
-	if [ $rc = 0 ]; then ok "$1"; else sed 's/^/# /' $T/$1.log | tail -n 40; not_ok "$1"; fi
-	echo "# $1: $(($(cut -d. -f1 /proc/uptime) - start)) s"
-}
-val() { sed -n "s/.*[ ,]$2 \([0-9][0-9]*\).*/\1/p" "$1" | tail -n 1; }
+. /tests/lib.sh
 events() { sed -n 's/^pvfbt: \([0-9]*\) events, \([0-9]*\) dropped, \([0-9]*\) probes.*/\1 \2 \3/p' "$1" | tail -n 1; }
 # result NAME LOG SECONDS: check the accounting of one run and print it.
 result() {
@@ -34,20 +21,10 @@ result() {
 	[ "$m" = 0 ] || fail "$1: $m missed steps"
 }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
-armed() { pvfbt --status | sed -n 's/^probes armed: *//p'; }
-wait_armed() {
-	w=0
-	while [ "$(armed)" = 0 ] && [ $w -lt 60 ]; do sleep 1; w=$((w + 1)); done
-	[ "$(armed)" != 0 ]
-}
 alive() { echo alive >$T/alive && [ "$(cat $T/alive)" = alive ]; }
 peek_syms="vfs_read vfs_write ksys_read __x64_sys_getppid __x64_sys_openat do_sys_openat2 __x64_sys_close"
 snapshot() {
-	for f in $peek_syms; do
-		a=$(awk -v s="$f" '$3 == s { print $1; exit }' /proc/kallsyms)
-		echo "$a 512" >/sys/kernel/debug/pvfbt_test/peek
-		cat /sys/kernel/debug/pvfbt_test/peek
-	done >$1
+	for f in $peek_syms; do peek_sym $f 512; done >$1
 }
 # pvfbt's own holdings: sites and slots (kernel-wide memory is printed too,
 # for the reader, but slab noise makes it no test).
@@ -126,7 +103,7 @@ p_sigkill() {
 	while [ $i -lt $ROUNDS ]; do
 		pvfbt -q -n 'fbt::sys_*:' -n 'fbt::vfs_*:' -n 'fbt::do_sys_*:' -d 60 >/dev/null 2>&1 &
 		p=$!
-		wait_armed || { kill $load; fail "never armed"; }
+		wait_armed 60 || { kill $load; fail "never armed"; }
 		usleep $((RANDOM % 1500000))
 		kill -9 $p; wait $p || true
 		[ "$(armed)" = 0 ] || { kill $load; fail "armed after SIGKILL $i"; }
@@ -150,7 +127,7 @@ p_rmmod() {
 	while [ $i -lt $ROUNDS ]; do
 		pvfbt -q -n 'fbt::sys_*:' -d 60 >/dev/null 2>&1 &
 		p=$!
-		wait_armed || { kill $load; fail "never armed"; }
+		wait_armed 60 || { kill $load; fail "never armed"; }
 		if rmmod pvfbt 2>/dev/null; then kill $load; fail "rmmod while in use"; fi
 		kill -9 $p; wait $p || true
 		rmmod pvfbt || { kill $load; fail "rmmod $i"; }
@@ -171,7 +148,7 @@ p_module_cycle() {
 		lsmod | grep -q '^pvfbt_test ' || insmod /tests/pvfbt_test.ko
 		pvfbt -q -n 'fbt:pvfbt_test::' -n 'fbt::sys_getppid:' -d 60 >$T/mc 2>&1 &
 		p=$!
-		wait_armed || fail "never armed"
+		wait_armed 60 || fail "never armed"
 		a=$(armed)
 		echo "multiret 2 500" >$R
 		grep -q ' ok$' $R || fail "shape wrong under probes"
