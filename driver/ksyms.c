@@ -93,10 +93,8 @@ int pvfbt_ksyms_init(void)
 	FN(text_poke, "text_poke");
 	pvfbt_ks.text_mutex = (void *)want("text_mutex", false, &missing);
 	FN(within_kprobe_blacklist, "within_kprobe_blacklist");
-	FN(jump_label_text_reserved, "jump_label_text_reserved");
 	FN(alternatives_text_reserved, "alternatives_text_reserved");
 	FN(search_exception_tables, "search_exception_tables");
-	pvfbt_ks.static_call_text_reserved = (void *)maybe("static_call_text_reserved");
 	pvfbt_ks.ftrace_text_reserved = (void *)maybe("ftrace_text_reserved");
 	pvfbt_ks.ftrace_location = (void *)maybe("ftrace_location");
 	pvfbt_ks.x86_return_thunk = maybe("__x86_return_thunk");
@@ -114,8 +112,6 @@ int pvfbt_ksyms_init(void)
 	pvfbt_ks.irqentry_end = pvfbt_ks.lookup_name("__irqentry_text_end");
 	pvfbt_ks.softirqentry_start = pvfbt_ks.lookup_name("__softirqentry_text_start");
 	pvfbt_ks.softirqentry_end = pvfbt_ks.lookup_name("__softirqentry_text_end");
-	pvfbt_ks.kprobes_start = pvfbt_ks.lookup_name("__kprobes_text_start");
-	pvfbt_ks.kprobes_end = pvfbt_ks.lookup_name("__kprobes_text_end");
 
 	return missing ? -ENOENT : 0;
 }

@@ -28,8 +28,6 @@ struct pvfbt_ksyms {
 	void *(*text_poke)(void *addr, const void *opcode, size_t len);
 	struct mutex *text_mutex;
 	bool (*within_kprobe_blacklist)(unsigned long addr);
-	int (*jump_label_text_reserved)(void *start, void *end);
-	int (*static_call_text_reserved)(void *start, void *end);
 	int (*alternatives_text_reserved)(void *start, void *end);
 	int (*ftrace_text_reserved)(const void *start, const void *end);
 	unsigned long (*ftrace_location)(unsigned long ip);
@@ -41,7 +39,6 @@ struct pvfbt_ksyms {
 	unsigned long entry_start, entry_end;
 	unsigned long irqentry_start, irqentry_end;
 	unsigned long softirqentry_start, softirqentry_end;
-	unsigned long kprobes_start, kprobes_end;
 };
 extern struct pvfbt_ksyms pvfbt_ks;
 int pvfbt_ksyms_init(void);
@@ -113,7 +110,6 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma);
 bool pvfbt_ring_ready(void);
 int pvfbt_ring_consume(const u64 *tails, u32 n);
-void pvfbt_ring_sync(void);
 extern wait_queue_head_t pvfbt_wait;
 extern u32 pvfbt_ring_records;
 u32 pvfbt_ring_mmap_size(void);

@@ -240,11 +240,6 @@ int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, per_cpu_ptr(&rings, cpu)->mem, 0);
 }
 
-void pvfbt_ring_sync(void)
-{
-	irq_work_sync(&wake_work);
-}
-
 int pvfbt_ring_init(void)
 {
 	int cpu;

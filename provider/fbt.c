@@ -177,6 +177,7 @@ static bool within(unsigned long a, unsigned long lo, unsigned long hi)
 struct patched {
 	unsigned long *v;
 	u32 n, cap;
+	bool incomplete;	/* an allocation failed: every site counts as patched */
 };
 static struct patched patched;
 
@@ -186,8 +187,10 @@ static void patched_add(unsigned long a)
 		u32 ncap = patched.cap ? patched.cap * 2 : 16384;
 		unsigned long *nv = kvmalloc_array(ncap, sizeof(*nv), GFP_KERNEL);
 
-		if (!nv)
-			return;		/* then patched_sort() refuses all */
+		if (!nv) {
+			patched.incomplete = true;
+			return;
+		}
 		if (patched.v)
 			memcpy(nv, patched.v, patched.n * sizeof(*nv));
 		kvfree(patched.v);
@@ -204,10 +207,7 @@ static int cmp_ulong(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct rel_entry {	/* jump_entry and static_call_site both start so */
-	s32 code;
-};
-
+/* jump_entry and static_call_site both start with an s32 relative to itself. */
 static void patched_add_table(unsigned long start, unsigned long end, size_t stride)
 {
 	for (; start + sizeof(s32) <= end; start += stride) {
@@ -253,7 +253,7 @@ static bool patched_overlaps(unsigned long a, unsigned int len)
 {
 	u32 lo = 0, hi = patched.n;
 
-	if (!patched.v)
+	if (patched.incomplete)
 		return true;
 	/* Last site that starts at or before a + len - 1. */
 	while (lo < hi) {
