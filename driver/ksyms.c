@@ -72,6 +72,46 @@ static unsigned long maybe(const char *name)
 	return addr && is_function(addr, name) ? addr : 0;
 }
 
+/*
+ * The return thunks: with retbleed/SRSO/ITS mitigations a function returns
+ * by "jmp <thunk>", and which thunk depends on the CPU and the kernel line
+ * (x86_return_thunk points to the one in use).  Each is a return, not a
+ * tail call.
+ */
+static void find_return_thunks(void)
+{
+	static const char *const names[] = {
+		"__x86_return_thunk", "srso_return_thunk", "srso_alias_return_thunk",
+		"retbleed_return_thunk", "its_return_thunk", "call_depth_return_thunk",
+	};
+	unsigned long *ptr = (unsigned long *)pvfbt_ks.lookup_name("x86_return_thunk");
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		unsigned long a = maybe(names[i]);
+
+		if (a)
+			pvfbt_ks.return_thunks[n++] = a;
+	}
+	if (ptr && n < PVFBT_MAX_RETHUNKS) {
+		unsigned long a = 0;
+
+		if (!copy_from_kernel_nofault(&a, ptr, sizeof(a)) && a &&
+		    !pvfbt_is_return_thunk(a))
+			pvfbt_ks.return_thunks[n++] = a;
+	}
+}
+
+bool pvfbt_is_return_thunk(unsigned long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < PVFBT_MAX_RETHUNKS && pvfbt_ks.return_thunks[i]; i++)
+		if (pvfbt_ks.return_thunks[i] == addr)
+			return true;
+	return false;
+}
+
 #define FN(field, name)	(pvfbt_ks.field = (void *)want(name, true, &missing))
 #define VAR(field, name) (pvfbt_ks.field = want(name, false, &missing))
 
@@ -97,7 +137,9 @@ int pvfbt_ksyms_init(void)
 	FN(search_exception_tables, "search_exception_tables");
 	pvfbt_ks.ftrace_text_reserved = (void *)maybe("ftrace_text_reserved");
 	pvfbt_ks.ftrace_location = (void *)maybe("ftrace_location");
-	pvfbt_ks.x86_return_thunk = maybe("__x86_return_thunk");
+	find_return_thunks();
+	pvfbt_ks.stack_trace_save_regs = (void *)maybe("stack_trace_save_regs");
+	pvfbt_ks.stack_trace_consume_entry = maybe("stack_trace_consume_entry");
 
 	VAR(stext, "_stext");
 	VAR(etext, "_etext");

@@ -111,7 +111,7 @@ static long do_status(void __user *uarg)
 	st.nr_slots = pvfbt_slots_used();
 	st.nr_slots_max = pvfbt_slots_max();
 	st.owner_pid = READ_ONCE(owner_pid);
-	st.nr_sites = pvfbt_sites_live();
+	st.nr_sites = pvfbt_sites_live(&st.nr_sites_emulated, &st.nr_sites_boosted);
 	strscpy(st.release, utsname()->release, sizeof(st.release));
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -139,14 +139,17 @@ static long do_enable(struct file *file, void __user *uarg, bool enable)
 
 	if (err)
 		return err;
-	if (!req.count || req.count > MAX_IDS || req.pad)
+	if (!req.count || req.count > MAX_IDS ||
+	    (req.flags & ~PVFBT_ENABLE_STACK) || (!enable && req.flags))
 		return -EINVAL;
+	if ((req.flags & PVFBT_ENABLE_STACK) && !pvfbt_ks.stack_trace_save_regs)
+		return -EOPNOTSUPP;
 	ids = vmemdup_user(u64_to_user_ptr(req.ids), (size_t)req.count * sizeof(u32));
 	if (IS_ERR(ids))
 		return PTR_ERR(ids);
 	err = claim(file);
 	if (!err)
-		err = pvfbt_fbt_enable(ids, req.count, enable, &req.done);
+		err = pvfbt_fbt_enable(ids, req.count, enable, req.flags, &req.done);
 	kvfree(ids);
 	if (err)
 		return err;
@@ -272,6 +275,7 @@ static int __init pvfbt_init(void)
 	int err;
 
 	BUILD_BUG_ON(sizeof(struct pvfbt_record) != 128);
+	BUILD_BUG_ON(sizeof(struct pvfbt_stack_record) != sizeof(struct pvfbt_record));
 	err = pvfbt_ksyms_init();
 	if (err)
 		return err;

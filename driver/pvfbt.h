@@ -32,7 +32,12 @@ struct pvfbt_ksyms {
 	int (*ftrace_text_reserved)(const void *start, const void *end);
 	unsigned long (*ftrace_location)(unsigned long ip);
 	const void *(*search_exception_tables)(unsigned long addr);
-	unsigned long x86_return_thunk;
+	/* every return thunk a "jmp thunk" can lead to (retbleed, SRSO, ITS) */
+#define PVFBT_MAX_RETHUNKS 8
+	unsigned long return_thunks[PVFBT_MAX_RETHUNKS];
+	unsigned int (*stack_trace_save_regs)(struct pt_regs *regs, unsigned long *store,
+					      unsigned int size, unsigned int skipnr);
+	unsigned long stack_trace_consume_entry;
 	/* text ranges that are never probed */
 	unsigned long stext, etext, sinittext, einittext;
 	unsigned long noinstr_start, noinstr_end;
@@ -47,7 +52,7 @@ int pvfbt_ksyms_init(void);
 int pvfbt_fbt_init(void);
 void pvfbt_fbt_exit(void);
 int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out);
-int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 *done);
+int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done);
 void pvfbt_fbt_disable_all(void);
 u32 pvfbt_fbt_nr_funcs(void);
 u32 pvfbt_fbt_nr_armed(void);
@@ -77,6 +82,11 @@ struct pvfbt_site {
 	u8 orig;		/* the byte the int3 replaces */
 	u8 live;		/* in the lookup table */
 	u8 emulate;		/* resumed by emulation, not by a step */
+	u8 boost;		/* resumed in the slot, which jumps back: no step */
+	u8 tailcall;		/* a return site that is a jmp/jcc to another function */
+	u8 stack;		/* PVFBT_SITE_*: which probes record the stack */
+	u8 order;		/* arming order in a batch: higher is later */
+#define PVFBT_ORDER_MAX	3
 	struct pvfbt_insn insn;
 	unsigned long target;	/* branch target, for emulated branches */
 	int slot;		/* out-of-line slot, -1 if none */
@@ -95,9 +105,13 @@ void pvfbt_poke_begin(void);
 void pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
 void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);
 void pvfbt_poke_end(void);
+int pvfbt_patch_init(void);
+void pvfbt_patch_exit(void);
+bool pvfbt_is_return_thunk(unsigned long addr);
+bool pvfbt_cond_true(u8 cc, unsigned long flags);
 bool pvfbt_addr_in_self(unsigned long addr);
 u32 pvfbt_slots_used(void);
-u32 pvfbt_sites_live(void);
+u32 pvfbt_sites_live(u32 *emulated, u32 *boosted);
 int pvfbt_trap_roots(unsigned long *v, int max);
 int pvfbt_die_callbacks(unsigned long *v, int max);
 u32 pvfbt_slots_max(void);

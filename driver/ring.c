@@ -90,28 +90,42 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 {
 	struct pvfbt_ring *r = this_cpu_ptr(&rings);
 	struct pvfbt_record *rec;
+	unsigned long pcs[PVFBT_STACK_MAX];
+	unsigned int nr_pcs = 0, nrec = 1, i;
 	long pos, head;
 
 	if (filtered_out()) {
 		pvfbt_stat_inc(filtered);
 		return;
 	}
+	/*
+	 * --stack: unwind before reserving, so the event and its stack
+	 * records are reserved together and land consecutively.
+	 */
+	if (unlikely(READ_ONCE(site->stack) & kind) && pvfbt_ks.stack_trace_save_regs) {
+		nr_pcs = pvfbt_ks.stack_trace_save_regs(regs, pcs, PVFBT_STACK_MAX, 0);
+		if (nr_pcs)
+			pcs[0] = site->addr;	/* not the int3's ip + 1 */
+		nrec += DIV_ROUND_UP(nr_pcs, PVFBT_STACK_PER_REC);
+	}
 	local_inc(&r->nest);
 	do {
 		pos = local_read(&r->reserve);
-		if ((u64)pos - READ_ONCE(r->tail) > r->mask) {
+		if ((u64)pos + nrec - READ_ONCE(r->tail) > r->mask + 1) {
 			pvfbt_stat_inc(drops);
 			WRITE_ONCE(r->hdr->drops, r->hdr->drops + 1);
 			goto publish;
 		}
-	} while (local_cmpxchg(&r->reserve, pos, pos + 1) != pos);
+	} while (local_cmpxchg(&r->reserve, pos, pos + nrec) != pos);
 
 	rec = &r->data[pos & r->mask];
 	rec->ts = ktime_get_mono_fast_ns();
 	rec->probe_id = 2 * site->fid + (kind == PVFBT_REC_RETURN);
 	rec->cpu = smp_processor_id();
 	/* The trap itself counts as one NMI level: more means an NMI was hit. */
-	rec->flags = kind | (in_nmi() > NMI_OFFSET ? PVFBT_REC_NMI : 0);
+	rec->flags = kind | (in_nmi() > NMI_OFFSET ? PVFBT_REC_NMI : 0) |
+		     (nrec > 1 ? PVFBT_REC_STACKED : 0) |
+		     (kind == PVFBT_REC_RETURN && site->tailcall ? PVFBT_REC_TAILCALL : 0);
 	rec->pid = current->tgid;
 	rec->tid = current->pid;
 	if (kind == PVFBT_REC_ENTRY) {
@@ -130,6 +144,22 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	rec->sp = regs->sp;
 	memcpy(rec->comm, current->comm, sizeof(rec->comm));
 	rec->reserved[0] = rec->reserved[1] = rec->reserved[2] = 0;
+	for (i = 1; i < nrec; i++) {
+		struct pvfbt_stack_record *sr = (void *)&r->data[(pos + i) & r->mask];
+		unsigned int first = (i - 1) * PVFBT_STACK_PER_REC;
+		unsigned int n = min_t(unsigned int, nr_pcs - first, PVFBT_STACK_PER_REC);
+		unsigned int j;
+
+		sr->ts = rec->ts;
+		sr->probe_id = rec->probe_id;
+		sr->cpu = rec->cpu;
+		sr->flags = PVFBT_REC_STACK;
+		sr->nr = n;
+		sr->more = nrec - 1 - i;
+		sr->pad = 0;
+		for (j = 0; j < PVFBT_STACK_PER_REC; j++)
+			sr->pcs[j] = j < n ? pcs[first + j] : 0;
+	}
 	pvfbt_stat_inc(records);
 
 publish:

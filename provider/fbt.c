@@ -40,6 +40,8 @@
 #include "pvfbt_compat.h"
 
 #define MAX_FUNC_SIZE	(64 * 1024)	/* larger functions get no return probe */
+#define RET_TAIL	0x80000000u	/* ret_off[]: the site is a tail call */
+#define RET_OFF(x)	((x) & ~RET_TAIL)
 
 struct fbt_func {
 	unsigned long addr;
@@ -50,10 +52,11 @@ struct fbt_func {
 	u16 nret;
 	u8 gone;
 	u8 trap_path;
+	u8 hot;				/* arming order: HOT_ROOT is armed last */
 	struct module *mod;		/* NULL: vmlinux */
 	char *name;
 	char modname[PVFBT_MODNAME_LEN];
-	u32 *ret_off;			/* offsets of the return sites */
+	u32 *ret_off;			/* offsets of the return sites, | RET_TAIL */
 	struct pvfbt_site *entry;	/* created on first enable */
 	struct pvfbt_site **rets;
 };
@@ -318,8 +321,33 @@ static bool is_return(const struct pvfbt_insn *in, unsigned long a)
 {
 	if (in->cls == PVFBT_CLS_RET)
 		return true;
-	return in->cls == PVFBT_CLS_JMP_REL && pvfbt_ks.x86_return_thunk &&
-	       pvfbt_branch_target(in, a) == pvfbt_ks.x86_return_thunk;
+	return in->cls == PVFBT_CLS_JMP_REL &&
+	       pvfbt_is_return_thunk(pvfbt_branch_target(in, a));
+}
+
+/*
+ * A tail call: a jmp (or a jcc, a conditional tail call) to the start of
+ * another function, which then returns to our caller.  It is a return of
+ * this function, with the stack pointer it had at entry.  A jump into this
+ * function's own .cold part is not (that code jumps back or never returns),
+ * nor is a jump to the middle of a symbol.
+ */
+static char symname[KSYM_SYMBOL_LEN];	/* under fbt_mutex */
+
+static bool is_tailcall(const struct pvfbt_insn *in, unsigned long a,
+			const struct fbt_func *f)
+{
+	unsigned long t, size, off;
+
+	if (in->cls != PVFBT_CLS_JMP_REL && in->cls != PVFBT_CLS_JCC_REL)
+		return false;
+	t = pvfbt_branch_target(in, a);
+	if (t >= f->addr && t < f->addr + f->size)
+		return false;
+	if (!pvfbt_ks.lookup_size_offset(t, &size, &off) || off)
+		return false;
+	sprint_symbol_no_offset(symname, t);
+	return !strstr(symname, ".cold");
 }
 
 /* Is there an ftrace (fentry) site at a: the 5-byte nop, or ftrace's call? */
@@ -336,7 +364,7 @@ static bool has_fentry(unsigned long a, const u8 *text, u32 avail)
 static void analyse(struct fbt_func *f)
 {
 	struct pvfbt_insn in;
-	u32 off = 0, size = f->size, n = 0, cap = 0;
+	u32 off = 0, size = f->size, n = 0, cap = 0, tail;
 	u32 *rets = NULL;
 	int len;
 
@@ -377,7 +405,11 @@ static void analyse(struct fbt_func *f)
 		len = pvfbt_decode(textbuf + off, size - off, &in);
 		if (len < 0)
 			break;
-		if (!is_return(&in, f->addr + off))
+		if (is_return(&in, f->addr + off))
+			tail = 0;
+		else if (is_tailcall(&in, f->addr + off, f))
+			tail = RET_TAIL;
+		else
 			continue;
 		if (!site_ok(f->addr + off, &in)) {
 			len = -1;
@@ -393,7 +425,7 @@ static void analyse(struct fbt_func *f)
 			rets = nr;
 			cap = cap ? cap * 2 : 4;
 		}
-		rets[n++] = off;
+		rets[n++] = off | tail;
 	}
 	if (len < 0) {
 		/* Text we cannot walk: no return probe (we could miss a site). */
@@ -548,6 +580,73 @@ static void scan_calls(struct worklist *w, unsigned long a, u32 size)
 }
 
 
+/*
+ * Arming order.  Once a site is armed every call to it traps, and while a
+ * batch of thousands of sites is written, the writing itself (text_poke()
+ * and its callees) and the timer tick run the same functions over and over:
+ * armed early, they trap hundreds of times per batch.  Their sites are
+ * written last, hottest last: the roots below, then their direct callees,
+ * then those callees' callees (the level is kept per function and given to
+ * the site).  It changes nothing but the order of one batch's writes, all
+ * of which land before the batch's final sync.
+ */
+#define HOT_ROOT	PVFBT_ORDER_MAX
+static const char *const hot_roots[] = {
+	"text_poke", "copy_from_kernel_nofault", "flush_tlb_mm_range",
+	"hrtimer_interrupt", "__hrtimer_run_queues", "tick_sched_timer",
+	"tick_sched_handle", "update_process_times", "scheduler_tick", "sched_tick",
+	"account_process_tick", "irq_enter_rcu", "irq_exit_rcu", "__irq_exit_rcu",
+	"xen_timer_interrupt", "__xen_evtchn_do_upcall", "xen_evtchn_do_upcall",
+	"handle_irq_event", "do_idle", "cpuidle_idle_call", "schedule", "__schedule",
+	"rcu_core", "__do_softirq", "handle_softirqs", "run_timer_softirq",
+	"mutex_lock", "mutex_unlock", "_raw_spin_lock", "_raw_spin_unlock",
+	"_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore", "ktime_get",
+	"smp_call_function_many_cond", "on_each_cpu_cond_mask",
+};
+
+static void hot_scan(struct fbt_func *f, u8 level)
+{
+	struct pvfbt_insn in;
+	u32 off;
+	int len;
+
+	if (f->size > MAX_FUNC_SIZE || pvfbt_read_text(f->addr, textbuf, f->size))
+		return;
+	for (off = 0; off < f->size; off += len) {
+		struct fbt_func *t;
+
+		len = pvfbt_decode(textbuf + off, f->size - off, &in);
+		if (len < 0)
+			return;
+		if (in.cls != PVFBT_CLS_CALL_REL && in.cls != PVFBT_CLS_JMP_REL &&
+		    in.cls != PVFBT_CLS_JCC_REL)
+			continue;
+		t = find_func(pvfbt_branch_target(&in, f->addr + off));
+		if (t && t != f && t->hot < level)
+			t->hot = level;
+	}
+}
+
+static void compute_hot(void)
+{
+	u32 i, n = 0;
+	int level, r;
+
+	for (r = 0; r < ARRAY_SIZE(hot_roots); r++) {
+		struct fbt_func *f = find_func(pvfbt_ks.lookup_name(hot_roots[r]));
+
+		if (f)
+			f->hot = HOT_ROOT;
+	}
+	for (level = HOT_ROOT; level > 1; level--)
+		for (i = 0; i < nr_funcs; i++)
+			if (funcs[i]->hot == level)
+				hot_scan(funcs[i], level - 1);
+	for (i = 0; i < nr_funcs; i++)
+		n += !!funcs[i]->hot;
+	pr_info(PVFBT_NAME ": %u hot functions armed last\n", n);
+}
+
 static void compute_trap_path(void)
 {
 	unsigned long roots[48];
@@ -571,6 +670,11 @@ static void compute_trap_path(void)
 		if (pvfbt_ks.lookup_size_offset(roots[i], &size, &off) && !off)
 			scan_calls(&w, roots[i], size);
 	}
+	/* --stack: pvfbt_record() unwinds through a pointer to these. */
+	if (pvfbt_ks.stack_trace_save_regs)
+		mark_trap(&w, (unsigned long)pvfbt_ks.stack_trace_save_regs);
+	if (pvfbt_ks.stack_trace_consume_entry)
+		mark_trap(&w, pvfbt_ks.stack_trace_consume_entry);
 	n = pvfbt_die_callbacks(roots, ARRAY_SIZE(roots));
 	for (i = 0; i < n; i++)
 		mark_trap(&w, roots[i]);
@@ -638,6 +742,7 @@ static int build_catalogue(void)
 	if (err || c.oom)
 		goto fail;
 	compute_trap_path();
+	compute_hot();
 	catalogue_built = true;
 	pr_info(PVFBT_NAME ": catalogue of %u functions in %llu ms\n", nr_funcs,
 		(ktime_get_ns() - t0) / NSEC_PER_MSEC);
@@ -657,6 +762,16 @@ u32 pvfbt_fbt_nr_funcs(void)
 u32 pvfbt_fbt_nr_armed(void)
 {
 	return READ_ONCE(nr_armed);
+}
+
+static bool has_tailcall(const struct fbt_func *f)
+{
+	u32 i;
+
+	for (i = 0; i < f->nret; i++)
+		if (f->ret_off[i] & RET_TAIL)
+			return true;
+	return false;
 }
 
 int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
@@ -689,7 +804,8 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 			    PVFBT_FUNC_ENTRY_ARMED : 0) |
 			   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
 			    PVFBT_FUNC_RETURN_ARMED : 0) |
-			   (f->gone ? PVFBT_FUNC_GONE : 0);
+			   (f->gone ? PVFBT_FUNC_GONE : 0) |
+			   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0);
 		strscpy(e->module, f->modname, sizeof(e->module));
 		strscpy(e->name, f->name, sizeof(e->name));
 		if (copy_to_user(&out[req->count], e, sizeof(*e))) {
@@ -721,6 +837,7 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 		return ERR_PTR(-ENOMEM);
 	s->addr = a;
 	s->kinds = kind;
+	s->order = f->hot;
 	memset(bytes, 0, sizeof(bytes));
 	if (pvfbt_read_text(a, bytes, min_t(unsigned long, sizeof(bytes),
 					    f->addr + f->size - a))) {
@@ -765,19 +882,22 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 
 		if (f->rets[i])
 			continue;
-		s = get_site(f, f->addr + f->ret_off[i], PVFBT_SITE_RETURN);
+		s = get_site(f, f->addr + RET_OFF(f->ret_off[i]), PVFBT_SITE_RETURN);
 		if (IS_ERR(s))
 			return PTR_ERR(s);
+		s->tailcall = !!(f->ret_off[i] & RET_TAIL);
 		s->fid = fid;
 		f->rets[i] = s;
 	}
 	return 0;
 }
 
-static void set_armed(struct pvfbt_site *s, u8 kind, bool on)
+static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack)
 {
 	u8 old = s->armed, new = on ? old | kind : old & ~kind;
 
+	/* Before the int3 is visible: a hit sees the flag it was armed with. */
+	WRITE_ONCE(s->stack, stack ? s->stack | kind : s->stack & ~kind);
 	if (old == new)
 		return;
 	WRITE_ONCE(s->armed, new);
@@ -791,7 +911,7 @@ static void wait_handlers(void)
 	synchronize_rcu();
 }
 
-int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 *done)
+int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done)
 {
 	u32 i;
 	int err = 0;
@@ -826,6 +946,7 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 *done)
 		for (i = 0; i < count; i++) {
 			struct fbt_func *f = funcs[ids[i] / 2];
 			bool ret = ids[i] & 1;
+			bool stack = enable && (flags & PVFBT_ENABLE_STACK);
 			bool was;
 			u32 j;
 
@@ -835,13 +956,13 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 *done)
 				if (!f->entry)
 					continue;
 				was = f->entry->armed & PVFBT_SITE_ENTRY;
-				set_armed(f->entry, PVFBT_SITE_ENTRY, enable);
+				set_armed(f->entry, PVFBT_SITE_ENTRY, enable, stack);
 			} else {
 				if (!f->rets)
 					continue;
 				was = f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN);
 				for (j = 0; j < f->nret; j++)
-					set_armed(f->rets[j], PVFBT_SITE_RETURN, enable);
+					set_armed(f->rets[j], PVFBT_SITE_RETURN, enable, stack);
 			}
 			if (was != enable) {
 				(*done)++;
@@ -862,12 +983,12 @@ static void disarm_func(struct fbt_func *f)
 	u32 j;
 
 	if (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY)) {
-		set_armed(f->entry, PVFBT_SITE_ENTRY, false);
+		set_armed(f->entry, PVFBT_SITE_ENTRY, false, false);
 		nr_armed--;
 	}
 	if (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN)) {
 		for (j = 0; j < f->nret; j++)
-			set_armed(f->rets[j], PVFBT_SITE_RETURN, false);
+			set_armed(f->rets[j], PVFBT_SITE_RETURN, false, false);
 		nr_armed--;
 	}
 }

@@ -50,7 +50,7 @@ extern u8 pvfbt_slot_area[], pvfbt_slot_area_end[];
 #define SITE_HASH_SIZE	(1UL << SITE_HASH_BITS)
 #define TOMBSTONE	((struct pvfbt_site *)1UL)
 static struct pvfbt_site **site_table;
-static u32 nr_sites_live;
+static u32 nr_sites_live, nr_sites_emulated, nr_sites_boosted;
 
 /* Slot owners, indexed by slot number; a slot is never given to another site. */
 static struct pvfbt_site **slot_owner;
@@ -101,6 +101,8 @@ int pvfbt_site_insert(struct pvfbt_site *site)
 			site->live = 1;
 			smp_store_release(&site_table[i], site);
 			nr_sites_live++;
+			nr_sites_emulated += site->emulate;
+			nr_sites_boosted += site->boost;
 			return 0;
 		}
 	}
@@ -120,6 +122,8 @@ void pvfbt_site_remove(struct pvfbt_site *site)
 			WRITE_ONCE(site_table[i], TOMBSTONE);
 			site->live = 0;
 			nr_sites_live--;
+			nr_sites_emulated -= site->emulate;
+			nr_sites_boosted -= site->boost;
 			return;
 		}
 	}
@@ -143,8 +147,10 @@ void pvfbt_site_release_slot(struct pvfbt_site *site)
 	site->slot = -1;
 }
 
-u32 pvfbt_sites_live(void)
+u32 pvfbt_sites_live(u32 *emulated, u32 *boosted)
 {
+	*emulated = READ_ONCE(nr_sites_emulated);
+	*boosted = READ_ONCE(nr_sites_boosted);
 	return READ_ONCE(nr_sites_live);
 }
 
@@ -160,7 +166,67 @@ bool pvfbt_addr_in_self(unsigned long addr)
 
 static bool boost = true;
 module_param(boost, bool, 0644);
-MODULE_PARM_DESC(boost, "emulate push reg instead of single-stepping it (sites made from now on)");
+MODULE_PARM_DESC(boost, "emulate push and boost common instructions instead of single-stepping them (sites made from now on)");
+
+/*
+ * Boosting: the slot holds the instruction followed by "jmp site+len", and
+ * the int3 handler resumes in the slot without TF: one trap per hit instead
+ * of two.  Only forms whose effect cannot depend on where they run, and
+ * that cannot touch TF/IF, qualify: the ALU, mov, lea, test, shift, setcc
+ * and cmov families that make up most entry instructions (see
+ * Documentation/design.md for the statistics).  RIP-relative operands are
+ * rebased as for a step.  A task preempted inside the slot is waited for by
+ * synchronize_rcu_tasks() before a slot is reused or the module leaves,
+ * which is what lets us boost on a preemptible kernel (kprobes, which only
+ * waits for RCU, boosts only without CONFIG_PREEMPTION).  Everything else is
+ * single-stepped, with the lost-step guard.
+ */
+static bool boostable(const struct pvfbt_insn *in, const u8 *bytes)
+{
+	unsigned int i, reg = (in->modrm >> 3) & 7;
+	u8 op = in->opcode[0];
+
+	if (in->cls != PVFBT_CLS_NORMAL || in->len + 5 > PVFBT_SLOT_SIZE ||
+	    (in->flags & (PVFBT_F_VEX | PVFBT_F_LOCK)))
+		return false;
+	/* Operand size and fs/gs (per-CPU data) only: no rep, lock, 67. */
+	for (i = 0; i < in->nprefix; i++)
+		if (bytes[i] != 0x66 && bytes[i] != 0x64 && bytes[i] != 0x65)
+			return false;
+	if (in->opcode_len == 2 && op == 0x0f) {
+		u8 op2 = in->opcode[1];
+
+		return (op2 & 0xf0) == 0x40 ||	/* cmovcc */
+		       (op2 & 0xf0) == 0x90 ||	/* setcc */
+		       op2 == 0xaf ||		/* imul r, r/m */
+		       (op2 & 0xf6) == 0xb6;	/* movzx, movsx */
+	}
+	if (in->opcode_len != 1)
+		return false;
+	if (op < 0x40)			/* add or adc sbb and sub xor cmp */
+		return (op & 7) < 6;
+	switch (op) {
+	case 0x50 ... 0x5f:		/* push, pop */
+	case 0x63:			/* movsxd */
+	case 0x69: case 0x6b:		/* imul imm */
+	case 0x80: case 0x81: case 0x83:	/* ALU imm */
+	case 0x84 ... 0x8b:		/* test, xchg, mov */
+	case 0x8d:			/* lea */
+	case 0x91 ... 0x97:		/* xchg with rax */
+	case 0x98: case 0x99:		/* cltq, cqto */
+	case 0xa8: case 0xa9:		/* test imm */
+	case 0xb0 ... 0xbf:		/* mov imm */
+	case 0xc0: case 0xc1: case 0xd0 ... 0xd3:	/* shifts, rotates */
+		return true;
+	case 0xc6: case 0xc7:		/* mov imm to r/m */
+		return reg == 0;
+	case 0xf6: case 0xf7:		/* test imm, not, neg: not mul/div */
+		return reg == 0 || reg == 2 || reg == 3;
+	case 0xfe: case 0xff:		/* inc, dec */
+		return reg <= 1;
+	}
+	return false;
+}
 
 /* push %reg (50+r, REX.B 41 50+r): the commonest entry instruction. */
 static bool is_push_reg(const struct pvfbt_insn *in)
@@ -208,6 +274,7 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 		return -EINVAL;
 	site->orig = bytes[0];
 	site->slot = -1;
+	site->boost = 0;
 	switch (in->cls) {
 	case PVFBT_CLS_JMP_REL:
 	case PVFBT_CLS_JCC_REL:
@@ -229,7 +296,7 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 		return -EINVAL;
 	}
 
-	/* Stepped out of line: give the site a slot of its own. */
+	/* Stepped or boosted out of line: give the site a slot of its own. */
 	if (!nr_slot_free && nr_slots >= PVFBT_NR_SLOTS)
 		return -ENOSPC;
 	n = nr_slot_free ? slot_free[nr_slot_free - 1] : nr_slots;
@@ -242,6 +309,14 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 			return -ERANGE;
 		memcpy(buf + in->disp_off, &(s32){ (s32)disp }, 4);
 	}
+	site->boost = READ_ONCE(boost) && boostable(in, bytes);
+	if (site->boost) {
+		disp = (s64)(site->addr + in->len) - (s64)(slot + in->len + 5);
+		if (disp != (s32)disp)
+			return -ERANGE;
+		buf[in->len] = 0xe9;
+		memcpy(buf + in->len + 1, &(s32){ (s32)disp }, 4);
+	}
 	pvfbt_poke_bytes((void *)slot, buf, sizeof(buf));
 	if (nr_slot_free)
 		nr_slot_free--;
@@ -253,7 +328,7 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 	return 0;
 }
 
-static bool cond_true(u8 cc, unsigned long fl)
+bool pvfbt_cond_true(u8 cc, unsigned long fl)
 {
 	bool of = fl & X86_EFLAGS_OF, cf = fl & X86_EFLAGS_CF;
 	bool zf = fl & X86_EFLAGS_ZF, sf = fl & X86_EFLAGS_SF;
@@ -282,7 +357,7 @@ static void emulate(struct pvfbt_site *s, struct pt_regs *regs)
 		regs->ip = s->target;
 		break;
 	case PVFBT_CLS_JCC_REL:
-		regs->ip = cond_true(s->insn.cond, regs->flags) ? s->target : next;
+		regs->ip = pvfbt_cond_true(s->insn.cond, regs->flags) ? s->target : next;
 		break;
 	case PVFBT_CLS_CALL_REL:
 		/* The int3 entry leaves a gap below the interrupted stack. */
@@ -348,7 +423,10 @@ static int on_int3(struct pt_regs *regs)
 			pvfbt_stat_inc(hits);
 			pvfbt_record(s, regs, PVFBT_REC_ENTRY);
 		}
-		if (armed & PVFBT_SITE_RETURN) {
+		/* A conditional tail call returns only when it is taken. */
+		if ((armed & PVFBT_SITE_RETURN) &&
+		    !(s->tailcall && s->insn.cls == PVFBT_CLS_JCC_REL &&
+		      !pvfbt_cond_true(s->insn.cond, regs->flags))) {
 			pvfbt_stat_inc(hits);
 			pvfbt_record(s, regs, PVFBT_REC_RETURN);
 		}
@@ -362,6 +440,9 @@ static int on_int3(struct pt_regs *regs)
 	if (s->emulate) {
 		emulate(s, regs);
 		pvfbt_stat_inc(emulated);
+	} else if (s->boost) {
+		regs->ip = slot_addr(s->slot);
+		pvfbt_stat_inc(boosted);
 	} else {
 		regs->ip = slot_addr(s->slot);
 		regs->flags |= X86_EFLAGS_TF;
@@ -455,10 +536,11 @@ int pvfbt_arch_init(void)
 	site_table = vzalloc(SITE_HASH_SIZE * sizeof(*site_table));
 	slot_owner = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_owner));
 	slot_free = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_free));
-	if (!site_table || !slot_owner || !slot_free) {
+	if (!site_table || !slot_owner || !slot_free || pvfbt_patch_init()) {
 		vfree(site_table);
 		vfree(slot_owner);
 		vfree(slot_free);
+		pvfbt_patch_exit();
 		return -ENOMEM;
 	}
 	return register_die_notifier(&pvfbt_die_nb);
@@ -476,4 +558,5 @@ void pvfbt_arch_exit(void)
 	vfree(site_table);
 	vfree(slot_owner);
 	vfree(slot_free);
+	pvfbt_patch_exit();
 }

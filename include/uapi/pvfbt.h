@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	2
+#define PVFBT_ABI_VERSION	3
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -37,6 +37,9 @@ struct pvfbt_status {
 	__u32 nr_slots_max;
 	__u32 owner_pid;	/* out: tgid of the tracing session, 0 if none */
 	__u32 nr_sites;		/* out: patchable sites held (armed or not) */
+	__u32 nr_sites_emulated;	/* out: of those, resumed by emulation */
+	__u32 nr_sites_boosted;	/* out: by the slot and a jump back */
+				/* (the rest are single-stepped in their slot) */
 	char release[64];	/* out: utsname()->release */
 };
 
@@ -58,6 +61,7 @@ struct pvfbt_func {
 #define PVFBT_FUNC_ENTRY_ARMED	0x1
 #define PVFBT_FUNC_RETURN_ARMED	0x2
 #define PVFBT_FUNC_GONE		0x4	/* its module was unloaded */
+#define PVFBT_FUNC_TAILCALLS	0x8	/* some return sites are tail calls */
 
 /* Why a probe cannot be used (pvfbt_func.entry_reason/return_reason). */
 enum pvfbt_reason {
@@ -88,14 +92,19 @@ struct pvfbt_list {
 	__u64 funcs;		/* in: user pointer to struct pvfbt_func[max] */
 };
 
-/* Arm or disarm probes by id: all or nothing. */
+/*
+ * Arm or disarm probes by id: all or nothing.  On PVFBT_IOC_ENABLE, flags
+ * apply to every probe of the call (also one already armed: its flags are
+ * replaced); PVFBT_IOC_DISABLE takes flags = 0.  Unknown flags: -EINVAL.
+ */
 struct pvfbt_enable {
 	__u32 size;		/* in: sizeof(struct pvfbt_enable) */
 	__u32 count;		/* in: ids in ids[] */
 	__u64 ids;		/* in: user pointer to __u32[count] */
 	__u32 done;		/* out: probes whose state changed */
-	__u32 pad;
+	__u32 flags;		/* in: PVFBT_ENABLE_* */
 };
+#define PVFBT_ENABLE_STACK	0x1	/* each hit also records the kernel stack */
 
 /* Per-CPU statistics (PVFBT_IOC_STATS fills one per CPU). */
 struct pvfbt_cpu_stats {
@@ -108,7 +117,9 @@ struct pvfbt_cpu_stats {
 	__u64 missed_steps;	/* single-step traps that never came */
 	__u64 late_steps;	/* single-step traps that came after repair */
 	__u64 nested;		/* hits taken while this CPU was in a probe */
-	__u64 reserved[7];
+	__u64 boosted;		/* hits resumed by running the instruction out
+				 * of line followed by a jump back (no #DB) */
+	__u64 reserved[6];
 };
 
 struct pvfbt_stats {
@@ -148,6 +159,12 @@ struct pvfbt_ring_header {
 #define PVFBT_REC_ENTRY		0x1
 #define PVFBT_REC_RETURN	0x2
 #define PVFBT_REC_NMI		0x4	/* hit in NMI context */
+#define PVFBT_REC_STACKED	0x8	/* stack records follow this record */
+#define PVFBT_REC_STACK		0x10	/* a struct pvfbt_stack_record */
+#define PVFBT_REC_TAILCALL	0x20	/* return by a tail call: the function
+					 * jumps to another one, which returns
+					 * to its caller; args[0] is not a
+					 * return value */
 
 struct pvfbt_record {
 	__u64 ts;		/* ns, CLOCK_MONOTONIC (ktime_get_mono_fast_ns) */
@@ -161,6 +178,30 @@ struct pvfbt_record {
 	__u64 sp;		/* stack pointer at the site: pairs an entry with its return */
 	char comm[16];
 	__u64 reserved[3];
+};
+
+/*
+ * The kernel stack of a hit (probes enabled with PVFBT_ENABLE_STACK): a
+ * record with PVFBT_REC_STACKED is followed, in the same ring and with
+ * consecutive positions, by 1..PVFBT_STACK_RECS stack records (each with
+ * PVFBT_REC_STACK in flags; more = how many still follow).  pcs[0] of the
+ * first is the probe site, then return addresses outwards, innermost first.
+ * ts, probe_id and cpu repeat the event's.  The module's "records" counter
+ * counts events, not stack records; a full ring drops event and stack
+ * together (one drop).
+ */
+#define PVFBT_STACK_PER_REC	13
+#define PVFBT_STACK_RECS	3
+#define PVFBT_STACK_MAX		(PVFBT_STACK_PER_REC * PVFBT_STACK_RECS)
+struct pvfbt_stack_record {
+	__u64 ts;
+	__u32 probe_id;
+	__u16 cpu;
+	__u16 flags;		/* PVFBT_REC_STACK */
+	__u16 nr;		/* frames in pcs[] (1..PVFBT_STACK_PER_REC) */
+	__u16 more;		/* stack records after this one */
+	__u32 pad;
+	__u64 pcs[PVFBT_STACK_PER_REC];
 };
 
 #define PVFBT_IOC_MAGIC		0xfb

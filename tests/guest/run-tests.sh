@@ -20,7 +20,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *2\$" $T/status || fail "abi version"
+	grep -q "^abi version: *3\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
@@ -125,6 +125,92 @@ t_emulation_matches_step() {
 	grep -q ' stepped 0, emulated 5600' $T/em1 || fail "boost=1 did not emulate every hit"
 }
 
+# Every boosted entry form against single-step and against no probe at all:
+# the registers, arithmetic flags, stack move, stack top and the memory the
+# form may write must be the same unprobed, stepped (boost=0) and boosted
+# (boost=1); each mode must resume the hits the way it says.
+FORMS="load load32 subrsp movrr test xor riprel movimm cmp lea movzx and store
+	add shl sete cmov imul inc neg movsxd cltq xchg sbb mul"
+t_boost_matches_step() {
+	F=/sys/kernel/debug/pvfbt_test/form
+	echo "for f in $(echo $FORMS); do for x in 0 1 3 -7 255; do echo \"\$f \$x 100\" >$F; cat $F; done; done" >$T/forms.sh
+	sh $T/forms.sh >$T/fo.none
+	[ "$(wc -l <$T/fo.none)" = 125 ] || fail "unprobed: $(wc -l <$T/fo.none) states, want 125"
+	! grep -q INCONSISTENT $T/fo.none || fail "a form is not deterministic unprobed"
+	for b in 0 1; do
+		rmmod pvfbt
+		insmod /pvfbt.ko boost=$b
+		pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_f_*:entry' -c "sh $T/forms.sh" >$T/fo$b 2>&1
+		grep '^pvfbt' $T/fo$b
+		grep -v '^pvfbt' $T/fo$b >$T/fo$b.res
+		grep -q ' hits 12500,' $T/fo$b || fail "boost=$b: want 12500 hits"
+		cmp -s $T/fo.none $T/fo$b.res ||
+			{ diff $T/fo.none $T/fo$b.res | head -n 8; fail "boost=$b: state differs from unprobed"; }
+	done
+	head -n 2 $T/fo.none
+	grep -q ' stepped 12500, emulated 0, boosted 0' $T/fo0 || fail "boost=0 did not step every hit"
+	# mul is not on the boost list: its 500 hits are stepped.
+	grep -q ' stepped 500, emulated 0, boosted 12000' $T/fo1 || fail "boost=1: want 500 stepped, 12000 boosted"
+	no_missed_steps $T/fo0
+	no_missed_steps $T/fo1
+}
+
+# Tail calls are returns: a jmp to another function fires the caller's
+# return probe (flagged), a conditional one only when taken, a jump into
+# the function's own .cold part does not; latency pairs every call.
+t_tail_calls() {
+	R=/sys/kernel/debug/pvfbt_test/run
+	cat >$T/tail.sh <<-EOS
+	echo "tail 4 300" >$R; cat $R
+	echo "ctail 0 200" >$R; cat $R
+	echo "ctail 5 100" >$R; cat $R
+	echo "hascold 7 50" >$R; cat $R
+	echo "hascold 500 70" >$R; cat $R
+	EOS
+	P="-n fbt:pvfbt_test:pvfbt_test_tail: -n fbt:pvfbt_test:pvfbt_test_ctail:
+	   -n fbt:pvfbt_test:pvfbt_test_hascold: -n fbt:pvfbt_test:pvfbt_test_leaf:"
+	pvfbt --json -o $T/tail.json $P -c "sh $T/tail.sh" >$T/t 2>&1
+	cat $T/t
+	[ "$(grep -c ' ok$' $T/t)" = 5 ] || fail "a probed tail-call shape returned a wrong value"
+	for p in tail:entry:300 tail:return:300 ctail:entry:300 ctail:return:300 \
+		 leaf:entry:400 leaf:return:400 hascold:entry:120 hascold:return:120; do
+		f=${p%%:*}; rest=${p#*:}; k=${rest%%:*}; want=${rest#*:}
+		got=$(grep -c "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:$k\"" $T/tail.json)
+		[ "$got" = "$want" ] || fail "pvfbt_test_$f:$k fired $got times, want $want"
+	done
+	for p in tail:300 ctail:100 hascold:0 leaf:0; do
+		f=${p%%:*}; want=${p#*:}
+		got=$(grep "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:return\"" $T/tail.json | grep -c '"tailcall":true' || true)
+		[ "$got" = "$want" ] || fail "pvfbt_test_$f: $got tail-call returns, want $want"
+	done
+	pvfbt --latency $P -c "sh $T/tail.sh" >$T/tl 2>&1
+	cat $T/tl
+	for p in tail:300 ctail:300 leaf:400 hascold:120; do
+		f=${p%%:*}; want=${p#*:}
+		got=$(awk -v h="fbt:pvfbt_test:pvfbt_test_$f (ns)" '$1 " " $2 == h { on = 1 }
+			on && /^count / { sub(",", "", $2); print $2; exit }' $T/tl)
+		[ "$got" = "$want" ] || fail "latency of pvfbt_test_$f: count $got, want $want"
+	done
+	grep -q ' 0 returns unmatched, 0 entries without return' $T/tl || fail "unpaired calls"
+}
+
+# --stack: every entry carries its kernel stack, innermost first: the probed
+# function at its entry site, then its callers down to the system call.
+t_stack() {
+	head -c 64 /dev/zero >$T/data
+	pvfbt --json --stack --comm readn -n 'fbt::ksys_read:entry' -c "readn $T/data 10" >$T/st 2>&1
+	cat $T/st
+	n=$(grep -c '"probe":"fbt:vmlinux:ksys_read:entry"' $T/st || true)
+	[ "$n" -ge 1 ] || fail "no ksys_read entry"
+	# (__x64_sys_read tail-calls ksys_read: it is not on the stack.)
+	[ "$(grep -c '"stack":\["ksys_read+0x[0-9a-f]*",' $T/st)" = "$n" ] ||
+		fail "not every event's stack starts at ksys_read"
+	[ "$(grep '"stack":' $T/st | grep -c '"do_syscall_64+0x')" = "$n" ] || fail "do_syscall_64 missing from a stack"
+	! grep -q stack_incomplete $T/st || fail "incomplete stack"
+	# Records read = records written with stack records in the rings.
+	[ "$(val $T/st records)" = "$n" ] || fail "records $(val $T/st records), events $n"
+}
+
 t_sigkill_restores_text() {
 	for f in vfs_read vfs_write __x64_sys_getppid ksys_read; do peek_sym $f >$T/before.$f || fail "peek $f"; done
 	(while :; do getppid-loop 2000; cat /proc/self/stat >/dev/null; done) &
@@ -197,7 +283,7 @@ t_unload() {
 }
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
-	emulation_matches_step sigkill_restores_text module_unload_under_probes rmmod_while_firing unload"
+	emulation_matches_step boost_matches_step tail_calls stack sigkill_restores_text module_unload_under_probes rmmod_while_firing unload"
 echo "KTAP version 1"
 echo "1..$(echo $tests | wc -w)"
 for t in $tests; do run "$t" "t_$t"; done

@@ -119,6 +119,38 @@ SYM_FUNC_START(pvfbt_test_push_rbp)
 	RET
 SYM_FUNC_END(pvfbt_test_push_rbp)
 
+/* long pvfbt_test_tail(long x): a tail call; leaf(x + 1) = 2x + 2. */
+SYM_FUNC_START(pvfbt_test_tail)
+	add	$1, %rdi
+	jmp	pvfbt_test_leaf
+SYM_FUNC_END(pvfbt_test_tail)
+
+/* long pvfbt_test_ctail(long x): a conditional tail call; x ? 2x : 3. */
+SYM_FUNC_START(pvfbt_test_ctail)
+	test	%rdi, %rdi
+	jnz	pvfbt_test_leaf
+	mov	$3, %eax
+	RET
+SYM_FUNC_END(pvfbt_test_ctail)
+
+/*
+ * long pvfbt_test_hascold(long x): x < 100 ? x + 1 : -1, the second through
+ * a .cold part as gcc lays it out: jumping there is not a tail call.
+ */
+SYM_FUNC_START(pvfbt_test_hascold)
+	cmp	$100, %rdi
+	jae	pvfbt_test_hascold.cold
+	lea	1(%rdi), %rax
+.Lhascold_out:
+	RET
+SYM_FUNC_END(pvfbt_test_hascold)
+
+	.type	pvfbt_test_hascold.cold, @function
+pvfbt_test_hascold.cold:
+	mov	$-1, %rax
+	jmp	.Lhascold_out
+	.size	pvfbt_test_hascold.cold, . - pvfbt_test_hascold.cold
+
 	.data
 	.balign 8
 SYM_DATA(pvfbt_test_var, .quad 1000)

@@ -27,6 +27,13 @@ long pvfbt_test_push_r14(long x);
 long pvfbt_test_push_r15(long x);
 long pvfbt_test_push_rbp(long x);
 
+long pvfbt_test_tail(long x);
+long pvfbt_test_ctail(long x);
+long pvfbt_test_hascold(long x);
+static long expect_tail(long x) { return 2 * x + 2; }
+static long expect_ctail(long x) { return x ? 2 * x : 3; }
+static long expect_hascold(long x) { return x < 100 ? x + 1 : -1; }
+
 static long expect_multiret(long x) { return x == 1 ? 101 : x == 2 ? 102 : 100; }
 static long expect_riprel(long x) { return pvfbt_test_var + x; }
 static long expect_call(long x) { return 2 * x + 1; }
@@ -130,9 +137,107 @@ static const struct shape {
 	{ "push_r14", call_push_r14, expect_push },
 	{ "push_r15", call_push_r15, expect_push },
 	{ "push_rbp", call_push_rbp, expect_push },
+	{ "tail", pvfbt_test_tail, expect_tail },
+	{ "ctail", pvfbt_test_ctail, expect_ctail },
+	{ "hascold", pvfbt_test_hascold, expect_hascold },
 };
 
 static DEFINE_MUTEX(lock);
+
+/* ---- instruction forms: the full register state, unprobed, stepped, boosted ---- */
+
+extern u64 pvfbt_test_out[18], pvfbt_test_mem[8];
+#define FORMS(X) X(load) X(load32) X(subrsp) X(movrr) X(test) X(xor) X(riprel) \
+	X(movimm) X(cmp) X(lea) X(movzx) X(and) X(store) X(add) X(shl) X(sete) \
+	X(cmov) X(imul) X(inc) X(neg) X(movsxd) X(cltq) X(xchg) X(sbb) X(mul)
+#define DECL(n) void pvfbt_test_r_##n(const u64 *in, u64 *out);
+FORMS(DECL)
+#define ENTRY(n) { #n, pvfbt_test_r_##n },
+static const struct form {
+	const char *name;
+	void (*run)(const u64 *in, u64 *out);
+} forms[] = { FORMS(ENTRY) };
+
+static const char *const regname[] = {
+	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
+	"r11", "r12", "r13", "r14", "r15",
+};
+#define ARITH_FLAGS	0x8d5UL	/* CF PF AF ZF SF OF */
+static char formres[1024];
+
+static void form_input(long x, u64 *in)
+{
+	int i;
+
+	for (i = 0; i < 15; i++)
+		in[i] = ((u64)x + 1) * 0x9e3779b97f4a7c15ULL ^ ((u64)i << 56 | i * 0x01010101ULL);
+	in[4] = x;				/* rsi: compared, added, stored */
+	in[5] = (unsigned long)pvfbt_test_mem;	/* rdi: the loads' base */
+	in[15] = 0x202 | ((u64)x & ARITH_FLAGS);	/* IF, bit 1, arithmetic flags */
+	for (i = 0; i < 8; i++)
+		pvfbt_test_mem[i] = 0x1111111111111111ULL * (i + 1) + x;
+}
+
+/* The state after the form, as text: registers, flags, stack move, memory. */
+static int form_state(char *buf, size_t size, const char *name, long x)
+{
+	int i, n = scnprintf(buf, size, "%s %ld", name, x);
+
+	for (i = 0; i < 15; i++)
+		n += scnprintf(buf + n, size - n, " %s=%llx", regname[i], pvfbt_test_out[i]);
+	/* sub $N, %rsp: its flags depend on where this process's stack is. */
+	if (strcmp(name, "subrsp"))
+		n += scnprintf(buf + n, size - n, " flags=%llx", pvfbt_test_out[15] & ARITH_FLAGS);
+	n += scnprintf(buf + n, size - n, " rsp%+lld", (long long)pvfbt_test_out[16]);
+	/* The stack top is ours only when the form did not move rsp. */
+	if ((long long)pvfbt_test_out[16] == -8)
+		n += scnprintf(buf + n, size - n, " top=%llx", pvfbt_test_out[17]);
+	n += scnprintf(buf + n, size - n, " mem=");
+	for (i = 0; i < 8; i++)
+		n += scnprintf(buf + n, size - n, "%llx%s", pvfbt_test_mem[i], i < 7 ? "," : "\n");
+	return n;
+}
+
+static ssize_t form_write(struct file *f, const char __user *ubuf, size_t n, loff_t *pos)
+{
+	char buf[64], name[16], *first, *cur;
+	long x, count, i;
+	u64 in[16], out[18];
+	bool same = true;
+	int s;
+
+	if (n >= sizeof(buf) || copy_from_user(buf, ubuf, n))
+		return -EINVAL;
+	buf[n] = 0;
+	if (sscanf(buf, "%15s %ld %ld", name, &x, &count) != 3 || count < 1)
+		return -EINVAL;
+	for (s = 0; s < ARRAY_SIZE(forms); s++)
+		if (!strcmp(forms[s].name, name))
+			break;
+	if (s == ARRAY_SIZE(forms))
+		return -ENOENT;
+	first = kmalloc(2 * sizeof(formres), GFP_KERNEL);
+	if (!first)
+		return -ENOMEM;
+	cur = first + sizeof(formres);
+	mutex_lock(&lock);
+	for (i = 0; i < count; i++) {
+		form_input(x, in);
+		forms[s].run(in, out);
+		form_state(i ? cur : first, sizeof(formres), name, x);
+		same &= !i || !strcmp(first, cur);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	strscpy(formres, first, sizeof(formres));
+	if (!same)
+		strlcat(formres, "INCONSISTENT\n", sizeof(formres));
+	mutex_unlock(&lock);
+	kfree(first);
+	return n;
+}
+
+
 static char result[128];
 static char peekbuf[2 * 4096 + 2];
 
@@ -181,6 +286,11 @@ static ssize_t run_read(struct file *f, char __user *ubuf, size_t n, loff_t *pos
 	return str_read(result, ubuf, n, pos);
 }
 
+static ssize_t form_read(struct file *f, char __user *ubuf, size_t n, loff_t *pos)
+{
+	return str_read(formres, ubuf, n, pos);
+}
+
 static ssize_t peek_write(struct file *f, const char __user *ubuf, size_t n, loff_t *pos)
 {
 	char buf[64];
@@ -216,6 +326,9 @@ static ssize_t peek_read(struct file *f, char __user *ubuf, size_t n, loff_t *po
 static const struct file_operations run_fops = {
 	.write = run_write, .read = run_read, .llseek = default_llseek,
 };
+static const struct file_operations form_fops = {
+	.write = form_write, .read = form_read, .llseek = default_llseek,
+};
 static const struct file_operations peek_fops = {
 	.write = peek_write, .read = peek_read, .llseek = default_llseek,
 };
@@ -227,6 +340,7 @@ static int __init testmod_init(void)
 	dir = debugfs_create_dir("pvfbt_test", NULL);
 	debugfs_create_file("run", 0600, dir, NULL, &run_fops);
 	debugfs_create_file("peek", 0600, dir, NULL, &peek_fops);
+	debugfs_create_file("form", 0600, dir, NULL, &form_fops);
 	return 0;
 }
 
