@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* pvfbt consumer: reading the per-CPU rings. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,10 @@ int drainer_init(struct drainer *d, uint32_t nr_cpus, uint32_t record_size,
 
 void drainer_free(struct drainer *d)
 {
+	size_t i;
+
+	for (i = 0; i < d->npending; i++)
+		free(d->pending[i].pcs);
 	free(d->rings);
 	free(d->pending);
 	memset(d, 0, sizeof(*d));
@@ -58,10 +63,85 @@ static int reserve(struct drainer *d, size_t more)
 	return 0;
 }
 
+/* A ring slot: an event or a stack record (both fit in record_size). */
+union slot {
+	struct pvfbt_record r;
+	struct pvfbt_stack_record s;
+};
+
+static void read_slot(const struct drainer *d, const struct ring *rg,
+		      uint64_t n, union slot *u)
+{
+	const unsigned char *src = rg->data +
+		(n & (d->ring_records - 1)) * (size_t)d->record_size;
+	size_t copy = d->record_size < sizeof(*u) ? d->record_size : sizeof(*u);
+
+	if (copy < sizeof(*u))
+		memset(u, 0, sizeof(*u));
+	memcpy(u, src, copy);
+}
+
+/*
+ * The stack records after a STACKED event at position n - 1: at most
+ * PVFBT_STACK_RECS, each with PVFBT_REC_STACK, the event's probe id,
+ * 1..PVFBT_STACK_PER_REC frames and more counting down to 0.  The module
+ * publishes an event and its stack together, so a short or malformed chain
+ * means a broken ring: keep the frames read so far, mark the stack
+ * incomplete and leave the offending record to the caller (a record with
+ * PVFBT_REC_STACK is then skipped, anything else is the next event).
+ * Returns the position after the chain.
+ */
+static uint64_t read_stack(struct drainer *d, const struct ring *rg,
+			   uint64_t n, uint64_t head, struct pend *p)
+{
+	uint64_t pcs[PVFBT_STACK_MAX];
+	size_t room = d->record_size > offsetof(struct pvfbt_stack_record, pcs) ?
+		      (d->record_size - offsetof(struct pvfbt_stack_record, pcs)) /
+		      sizeof(uint64_t) : 0;
+	unsigned nr = 0, recs = 0, want_more = PVFBT_STACK_RECS - 1;
+	int complete = 0;
+
+	if (room > PVFBT_STACK_PER_REC)
+		room = PVFBT_STACK_PER_REC;
+	while (n != head && recs < PVFBT_STACK_RECS) {
+		union slot u;
+
+		read_slot(d, rg, n, &u);
+		if (!(u.s.flags & PVFBT_REC_STACK) ||
+		    u.s.probe_id != p->r.probe_id || !u.s.nr ||
+		    u.s.nr > room ||
+		    (recs ? u.s.more != want_more : u.s.more > want_more))
+			break;
+		memcpy(pcs + nr, u.s.pcs, u.s.nr * sizeof(uint64_t));
+		nr += u.s.nr;
+		recs++;
+		n++;
+		if (!u.s.more) {
+			complete = 1;
+			break;
+		}
+		want_more = u.s.more - 1u;
+	}
+	d->stack_records += recs;
+	p->stacked = 1;
+	p->incomplete = !complete;
+	if (!complete)
+		d->stack_incomplete++;
+	if (nr) {
+		p->pcs = malloc(nr * sizeof(uint64_t));
+		if (p->pcs) {
+			memcpy(p->pcs, pcs, nr * sizeof(uint64_t));
+			p->nr_pcs = (uint16_t)nr;
+		} else {
+			p->incomplete = 1;
+		}
+	}
+	return n;
+}
+
 size_t drainer_collect(struct drainer *d)
 {
-	size_t got = 0, copy = d->record_size < sizeof(struct pvfbt_record) ?
-			       d->record_size : sizeof(struct pvfbt_record);
+	size_t got = 0, slots = 0;
 	uint32_t cpu;
 
 	for (cpu = 0; cpu < d->nr_cpus; cpu++) {
@@ -83,22 +163,33 @@ size_t drainer_collect(struct drainer *d)
 		if (head == rg->tail)
 			continue;
 		if (reserve(d, head - rg->tail))
-			return got;
-		for (n = rg->tail; n != head; n++) {
-			struct pend *p = &d->pending[d->npending++];
-			const unsigned char *src = rg->data +
-				(n & (d->ring_records - 1)) * (size_t)d->record_size;
+			break;
+		slots += head - rg->tail;
+		for (n = rg->tail; n != head;) {
+			struct pend *p;
+			union slot u;
 
-			if (copy < sizeof(p->r))
-				memset(&p->r, 0, sizeof(p->r));
-			memcpy(&p->r, src, copy);
+			read_slot(d, rg, n++, &u);
+			if (u.r.flags & PVFBT_REC_STACK) {
+				/* Not after a STACKED event: the rest of a
+				 * chain cut by an overrun, or garbage. */
+				d->stack_orphans++;
+				continue;
+			}
+			p = &d->pending[d->npending++];
+			p->r = u.r;
 			p->seq = d->seq++;
+			p->pcs = NULL;
+			p->nr_pcs = 0;
+			p->stacked = p->incomplete = 0;
 			got++;
+			if (u.r.flags & PVFBT_REC_STACKED)
+				n = read_stack(d, rg, n, head, p);
 		}
 		rg->tail = head;
 	}
 	d->collected += got;
-	return got;
+	return slots;
 }
 
 void drainer_tails(const struct drainer *d, uint64_t *tails)
@@ -131,8 +222,17 @@ size_t drainer_emit(struct drainer *d, uint64_t watermark, drain_fn fn,
 	/* Too much held back (clock mismatch, huge rate): flush the oldest. */
 	if (d->npending - n > d->hold_max)
 		n = d->npending - d->hold_max / 2;
-	for (i = 0; i < n; i++)
-		fn(&d->pending[i].r, arg);
+	for (i = 0; i < n; i++) {
+		struct pend *p = &d->pending[i];
+		struct kstack st = {
+			.pcs = p->pcs, .nr = p->nr_pcs,
+			.incomplete = p->incomplete,
+		};
+
+		fn(&p->r, p->stacked ? &st : NULL, arg);
+		free(p->pcs);
+		p->pcs = NULL;
+	}
 	memmove(d->pending, d->pending + n,
 		(d->npending - n) * sizeof(*d->pending));
 	d->npending -= n;

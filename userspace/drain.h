@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pvfbt.h"
+#include "ksym.h"
 
 #define RING_HEADER_SIZE	4096	/* the header page before the records */
 
@@ -19,6 +20,9 @@ struct ring {
 struct pend {
 	struct pvfbt_record r;
 	uint64_t seq;			/* collection order: stable sort */
+	uint64_t *pcs;			/* the stack of a STACKED event (malloc) */
+	uint16_t nr_pcs;
+	uint8_t stacked, incomplete;
 };
 
 struct drainer {
@@ -28,19 +32,32 @@ struct drainer {
 	size_t npending, cap;
 	size_t hold_max;		/* more pending than this: flush oldest */
 	uint64_t seq;
-	uint64_t collected;		/* records copied out of the rings */
+	uint64_t collected;		/* events copied out of the rings */
 	uint64_t overrun;		/* records the consumer could not read */
 	uint64_t emitted;
+	uint64_t stack_records;		/* stack records attached to events */
+	uint64_t stack_orphans;		/* stack records skipped: no event
+					 * before them, or malformed */
+	uint64_t stack_incomplete;	/* STACKED events without a complete
+					 * stack after them */
 };
 
-typedef void (*drain_fn)(const struct pvfbt_record *r, void *arg);
+/*
+ * Called once per event, in time order.  stack is NULL unless the record
+ * has PVFBT_REC_STACKED; then it holds the frames of the stack records that
+ * followed it (stack->incomplete if they were missing or malformed).  Stack
+ * records themselves are never handed out: they are not events.
+ */
+typedef void (*drain_fn)(const struct pvfbt_record *r,
+			 const struct kstack *stack, void *arg);
 
 /* bases[cpu] = start of the mapping of CPU cpu (header page first). */
 int drainer_init(struct drainer *d, uint32_t nr_cpus, uint32_t record_size,
 		 uint32_t ring_records, void *const *bases);
 void drainer_free(struct drainer *d);
-/* Copy [tail, head) of every ring into the pending pool; advance tails.
- * Returns the number of records copied. */
+/* Copy [tail, head) of every ring into the pending pool, attaching stack
+ * records to their event; advance tails.  Returns the number of ring
+ * records consumed (events and stack records). */
 size_t drainer_collect(struct drainer *d);
 /* The consumer's tails, for PVFBT_IOC_CONSUME (tails[nr_cpus]). */
 void drainer_tails(const struct drainer *d, uint64_t *tails);

@@ -40,6 +40,12 @@ void hist_print(FILE *f, const struct hist *h);
  *    frames just below it with the same sp (callers that tail-called F,
  *    possibly a chain) complete at the same time and get their latency too
  *    (.tailcalls counts them).
+ *  - a return with PVFBT_REC_TAILCALL (ABI 3: A jumps to B) is A's return,
+ *    at A's entry sp, and is paired like any return: A ends at the jump,
+ *    and B's entry (same sp) starts a call of its own.  The rule above
+ *    then only serves when such a return was not seen.
+ *  - the return site (ip) plays no part: a function with several return
+ *    sites pairs with any of them.
  *
  * So every call whose return (or the return of the function it tail-called)
  * is seen is counted exactly once.

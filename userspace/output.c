@@ -159,7 +159,9 @@ void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe)
 	fprintf(f, "%6" PRIu64 ".%09" PRIu64 " %3u %7u/%-7u %-16s %s",
 		(uint64_t)(r->ts / 1000000000ULL), (uint64_t)(r->ts % 1000000000ULL), r->cpu,
 		r->pid, r->tid, comm, probe);
-	if (r->probe_id & 1) {
+	if ((r->probe_id & 1) && (r->flags & PVFBT_REC_TAILCALL)) {
+		fputs("  (tail call)", f);
+	} else if (r->probe_id & 1) {
 		fprintf(f, "  = 0x%" PRIx64 " (%" PRId64 ")", (uint64_t)r->args[0],
 			(int64_t)r->args[0]);
 	} else {
@@ -174,7 +176,22 @@ void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe)
 	putc('\n', f);
 }
 
-void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe)
+void print_stack_text(FILE *f, const struct kstack *stack,
+		      const struct ksyms *ks)
+{
+	char sym[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 48];
+	uint32_t i;
+
+	for (i = 0; i < stack->nr; i++) {
+		ksym_format(sym, sizeof(sym), ks, stack->pcs[i]);
+		fprintf(f, STACK_INDENT "%s\n", sym);
+	}
+	if (stack->incomplete)
+		fputs(STACK_INDENT STACK_INCOMPLETE "\n", f);
+}
+
+void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
+		      const struct kstack *stack, const struct ksyms *ks)
 {
 	fprintf(f, "{\"ts\":%" PRIu64 ",\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
 		(uint64_t)r->ts, r->cpu, r->pid, r->tid);
@@ -182,7 +199,9 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe)
 	fputs(",\"probe\":", f);
 	json_string(f, probe, strlen(probe));
 	fprintf(f, ",\"ip\":%" PRIu64, (uint64_t)r->ip);
-	if (r->probe_id & 1) {
+	if ((r->probe_id & 1) && (r->flags & PVFBT_REC_TAILCALL)) {
+		fputs(",\"tailcall\":true", f);
+	} else if (r->probe_id & 1) {
 		fprintf(f, ",\"retval\":%" PRId64, (int64_t)r->args[0]);
 	} else {
 		int i;
@@ -194,6 +213,21 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe)
 	}
 	if (r->flags & PVFBT_REC_NMI)
 		fputs(",\"nmi\":true", f);
+	if (stack) {
+		char sym[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 48];
+		uint32_t i;
+
+		fputs(",\"stack\":[", f);
+		for (i = 0; i < stack->nr; i++) {
+			ksym_format(sym, sizeof(sym), ks, stack->pcs[i]);
+			if (i)
+				putc(',', f);
+			json_string(f, sym, sizeof(sym));
+		}
+		putc(']', f);
+		if (stack->incomplete)
+			fputs(",\"stack_incomplete\":true", f);
+	}
 	fputs("}\n", f);
 }
 
@@ -309,5 +343,150 @@ void counts_free(struct counts *c)
 {
 	free(c->by_id);
 	free(c->pids);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ------------------------------------------------------------------ */
+/* --count --stack */
+
+static uint64_t stack_hash(uint32_t probe_id, int incomplete,
+			   const uint64_t *pcs, uint32_t nr)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)probe_id << 1 |
+					       (incomplete ? 1 : 0));
+	uint32_t i;
+
+	h *= 0x100000001b3ULL;
+	for (i = 0; i < nr; i++) {
+		h ^= pcs[i];
+		h *= 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return h ^ nr;
+}
+
+int stack_counts_init(struct stack_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cap = 256;
+	c->tab = calloc(c->cap, sizeof(*c->tab));
+	return c->tab ? 0 : -1;
+}
+
+static struct stack_count *sc_slot(struct stack_count *t, size_t cap,
+				   uint64_t h, uint32_t probe_id, int incomplete,
+				   const uint64_t *pcs, uint32_t nr)
+{
+	size_t i = (h >> 7) & (cap - 1);
+
+	for (;; i = (i + 1) & (cap - 1)) {
+		struct stack_count *e = &t[i];
+
+		if (!e->used)
+			return e;
+		if (e->hash == h && e->probe_id == probe_id &&
+		    e->incomplete == !!incomplete && e->nr == nr &&
+		    (!nr || !memcmp(e->pcs, pcs, nr * sizeof(*pcs))))
+			return e;
+	}
+}
+
+void stack_counts_add(struct stack_counts *c, const struct pvfbt_record *r,
+		      const struct kstack *stack)
+{
+	uint32_t nr = stack ? stack->nr : 0;
+	const uint64_t *pcs = stack ? stack->pcs : NULL;
+	int inc = stack ? stack->incomplete : 0;
+	uint64_t h = stack_hash(r->probe_id, inc, pcs, nr);
+	struct stack_count *e;
+
+	if ((c->nr + 1) * 2 > c->cap) {
+		size_t ncap = c->cap * 2, j;
+		struct stack_count *nt = calloc(ncap, sizeof(*nt));
+
+		if (!nt)
+			return;
+		for (j = 0; j < c->cap; j++) {
+			struct stack_count *o = &c->tab[j];
+
+			if (o->used)
+				*sc_slot(nt, ncap, o->hash, o->probe_id,
+					 o->incomplete, o->pcs, o->nr) = *o;
+		}
+		free(c->tab);
+		c->tab = nt;
+		c->cap = ncap;
+	}
+	e = sc_slot(c->tab, c->cap, h, r->probe_id, inc, pcs, nr);
+	if (!e->used) {
+		if (nr) {
+			e->pcs = malloc(nr * sizeof(*pcs));
+			if (!e->pcs)
+				return;
+			memcpy(e->pcs, pcs, nr * sizeof(*pcs));
+		}
+		e->used = 1;
+		e->hash = h;
+		e->probe_id = r->probe_id;
+		e->incomplete = !!inc;
+		e->nr = (uint16_t)nr;
+		c->nr++;
+	}
+	e->n++;
+}
+
+static int sc_cmp(const void *a, const void *b)
+{
+	const struct stack_count *x = *(const struct stack_count *const *)a;
+	const struct stack_count *y = *(const struct stack_count *const *)b;
+	uint32_t i;
+
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	if (x->probe_id != y->probe_id)
+		return x->probe_id < y->probe_id ? -1 : 1;
+	for (i = 0; i < x->nr && i < y->nr; i++)
+		if (x->pcs[i] != y->pcs[i])
+			return x->pcs[i] < y->pcs[i] ? -1 : 1;
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	return (int)x->incomplete - (int)y->incomplete;
+}
+
+void stack_counts_print(FILE *f, const struct stack_counts *c,
+			const struct catalogue *cat, const struct ksyms *ks)
+{
+	const struct stack_count **rows = calloc(c->nr ? c->nr : 1,
+						 sizeof(*rows));
+	char name[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 32];
+	size_t n = 0, i;
+
+	if (!rows)
+		return;
+	for (i = 0; i < c->cap; i++)
+		if (c->tab[i].used)
+			rows[n++] = &c->tab[i];
+	qsort(rows, n, sizeof(*rows), sc_cmp);
+	for (i = 0; i < n; i++) {
+		struct kstack st = {
+			.pcs = rows[i]->pcs, .nr = rows[i]->nr,
+			.incomplete = rows[i]->incomplete,
+		};
+
+		probe_fullname(name, sizeof(name), cat, rows[i]->probe_id);
+		fprintf(f, "%s%s\n", i ? "\n" : "", name);
+		print_stack_text(f, &st, ks);
+		fprintf(f, "%12" PRIu64 "\n", rows[i]->n);
+	}
+	free(rows);
+}
+
+void stack_counts_free(struct stack_counts *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cap; i++)
+		free(c->tab[i].pcs);
+	free(c->tab);
 	memset(c, 0, sizeof(*c));
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "pvfbt.h"
+#include "ksym.h"
 
 /* The function catalogue, indexed by fid. */
 struct catalogue {
@@ -30,8 +31,22 @@ void probe_fullname(char *buf, size_t len, const struct catalogue *c,
 /* Write S (N bytes at most, stops at NUL) as a JSON string with quotes. */
 void json_string(FILE *f, const char *s, size_t n);
 
+/*
+ * One event.  A return with PVFBT_REC_TAILCALL has no return value: text
+ * "  (tail call)", JSON "tailcall":true instead of "retval".  With a stack
+ * (NULL: none), the text format is followed by print_stack_text(); JSON
+ * gets "stack":["vfs_read+0x5",...] and, if it is incomplete,
+ * "stack_incomplete":true.
+ */
 void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe);
-void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe);
+void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
+		      const struct kstack *stack, const struct ksyms *ks);
+/* One line per frame, "        vfs_read+0x5", then "        [stack incomplete]"
+ * if it is. */
+#define STACK_INDENT		"        "
+#define STACK_INCOMPLETE	"[stack incomplete]"
+void print_stack_text(FILE *f, const struct kstack *stack,
+		      const struct ksyms *ks);
 
 /* --count */
 struct counts {
@@ -50,5 +65,32 @@ int counts_init(struct counts *c, uint32_t nr_ids, int by_pid);
 void counts_add(struct counts *c, const struct pvfbt_record *r);
 void counts_print(FILE *f, const struct counts *c, const struct catalogue *cat);
 void counts_free(struct counts *c);
+
+/* --count --stack: counts per (probe, stack), like DTrace @[stack()] = count() */
+struct stack_count {
+	uint64_t hash, n;
+	uint64_t *pcs;		/* NULL if nr == 0 */
+	uint32_t probe_id;
+	uint16_t nr;
+	uint8_t incomplete, used;
+};
+
+struct stack_counts {
+	struct stack_count *tab;
+	size_t cap, nr;
+};
+
+int stack_counts_init(struct stack_counts *c);
+/* stack NULL: the event had no stack (counted with an empty one). */
+void stack_counts_add(struct stack_counts *c, const struct pvfbt_record *r,
+		      const struct kstack *stack);
+/*
+ * Ascending by count, as DTrace prints aggregations; entries separated by
+ * an empty line, each the probe, its frames (print_stack_text) and the
+ * count right-aligned in 12 columns.
+ */
+void stack_counts_print(FILE *f, const struct stack_counts *c,
+			const struct catalogue *cat, const struct ksyms *ks);
+void stack_counts_free(struct stack_counts *c);
 
 #endif

@@ -25,6 +25,7 @@
 #include "pvfbt.h"
 #include "drain.h"
 #include "kofile.h"
+#include "ksym.h"
 #include "latency.h"
 #include "output.h"
 #include "select.h"
@@ -38,7 +39,7 @@
 enum mode { M_EVENTS, M_JSON, M_COUNT, M_LATENCY };
 
 static struct opts {
-	int status, list, verbose, quiet, per_cpu, by_pid;
+	int status, list, verbose, quiet, per_cpu, by_pid, stack;
 	enum mode mode;
 	int mode_set;
 	const char *ko;
@@ -66,10 +67,13 @@ static void usage(FILE *f)
 "       pvfbt -l [-v] [-n SPEC]...\n"
 "       pvfbt -l --ko FILE.ko [-v] [-n SPEC]...\n"
 "       pvfbt -n SPEC [-n SPEC]... [-c CMD | -p PID | -d SECONDS]\n"
-"             [--count [--by-pid] | --json | --latency]\n"
+"             [--count [--by-pid] | --json | --latency] [--stack]\n"
 "             [--pid PID] [--comm COMM] [--per-cpu] [-o FILE] [-q]\n"
 "SPEC is [[[provider:]module:]function:]name, e.g. fbt::vfs_read:entry,\n"
-"sys_getppid, fbt::sys_*:return; '*' and '?' glob.  See pvfbt(8).\n");
+"sys_getppid, fbt::sys_*:return; '*' and '?' glob.\n"
+"--stack records the kernel stack of every hit: printed after each event,\n"
+"in the JSON \"stack\" array, or counted per stack with --count (not with\n"
+"--latency or --by-pid).  See pvfbt(8).\n");
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -234,7 +238,9 @@ static int cmd_status(void)
 	printf("kernel release: %.*s\n", (int)sizeof(st.release), st.release);
 	printf("functions:      %u\n", st.nr_funcs);
 	printf("slots:          %u/%u\n", st.nr_slots, st.nr_slots_max);
-	printf("sites:          %u\n", st.nr_sites);
+	printf("sites:          %u (%u emulated, %u boosted, %u stepped)\n", st.nr_sites,
+	       st.nr_sites_emulated, st.nr_sites_boosted,
+	       st.nr_sites - st.nr_sites_emulated - st.nr_sites_boosted);
 	printf("ring:           %u records of %u bytes per cpu (%u bytes mapped)\n",
 	       st.ring_records, st.record_size, st.ring_mmap_size);
 	if (st.owner_pid)
@@ -299,14 +305,17 @@ static int report_unmatched(const size_t *hits)
 static int cmd_list(struct spec *specs)
 {
 	struct catalogue cat;
-	size_t *hits = calloc(opt.nspecs + 1, sizeof(size_t));
+	struct selection sel;
 	uint32_t i;
-	int fd = dev_open(), ret;
+	size_t sp;
+	int fd = dev_open(), ret = 0;
 	struct pvfbt_status st;
 
 	dev_status(fd, &st, 1);
 	dev_catalogue(fd, &cat);
 	close(fd);
+	if (select_probes(&cat, specs, opt.nspecs, &sel))
+		die(1, "out of memory");
 	list_header();
 	for (i = 0; i < cat.nr; i++) {
 		const struct pvfbt_func *f = &cat.funcs[i];
@@ -322,7 +331,7 @@ static int cmd_list(struct spec *specs)
 
 			if (reason && !opt.verbose)
 				continue;
-			if (!any_spec_match(specs, hits, mod, fn, side))
+			if (opt.nspecs && !sel.matched[2 * (size_t)i + side])
 				continue;
 			printf(opt.verbose ? "%6u %8s %20s %40s %-6s" :
 			       "%6u %8s %20s %40s %s", 2 * f->fid + side, "fbt",
@@ -336,8 +345,13 @@ static int cmd_list(struct spec *specs)
 			putchar('\n');
 		}
 	}
-	ret = report_unmatched(hits);
-	free(hits);
+	/* A spec matches nothing if none of the probes it matches is listed. */
+	for (sp = 0; sp < opt.nspecs; sp++)
+		if (!sel.usable[sp] && !(opt.verbose && sel.excluded[sp])) {
+			warnx_("no probes match '%s'", opt.specs[sp]);
+			ret = 1;
+		}
+	selection_free(&sel);
 	cat_free(&cat);
 	return ret;
 }
@@ -400,20 +414,28 @@ struct session {
 	FILE *out;
 	struct catalogue cat;
 	struct counts counts;
+	struct stack_counts scounts;	/* --count --stack */
+	struct ksyms ksyms;		/* --stack */
 	struct lat lat;
 	uint64_t events;
 	int out_err;
 };
 
-static void handle_record(const struct pvfbt_record *r, void *arg)
+static void handle_record(const struct pvfbt_record *r,
+			  const struct kstack *stack, void *arg)
 {
 	struct session *s = arg;
 	char name[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 32];
 
-	s->events++;
+	s->events++;	/* events only: stack records are not records */
+	if (!opt.stack)
+		stack = NULL;
 	switch (opt.mode) {
 	case M_COUNT:
-		counts_add(&s->counts, r);
+		if (opt.stack)
+			stack_counts_add(&s->scounts, r, stack);
+		else
+			counts_add(&s->counts, r);
 		return;
 	case M_LATENCY:
 		lat_record(&s->lat, r);
@@ -423,10 +445,13 @@ static void handle_record(const struct pvfbt_record *r, void *arg)
 		if (opt.quiet || s->out_err)
 			return;
 		probe_fullname(name, sizeof(name), &s->cat, r->probe_id);
-		if (opt.mode == M_JSON)
-			print_event_json(s->out, r, name);
-		else
+		if (opt.mode == M_JSON) {
+			print_event_json(s->out, r, name, stack, &s->ksyms);
+		} else {
 			print_event_text(s->out, r, name);
+			if (stack)
+				print_stack_text(s->out, stack, &s->ksyms);
+		}
 		if (ferror(s->out)) {
 			s->out_err = 1;
 			stop_sig = SIGPIPE;
@@ -558,7 +583,7 @@ static int pidfd_open_(pid_t pid)
 }
 
 static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
-			size_t nprobes, uint64_t overrun)
+			size_t nprobes, const struct drainer *d)
 {
 	struct pvfbt_cpu_stats *cs = calloc(nr_cpus, sizeof(*cs)), tot;
 	struct pvfbt_stats st = {
@@ -582,6 +607,7 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 		tot.filtered += cs[i].filtered;
 		tot.stepped += cs[i].stepped;
 		tot.emulated += cs[i].emulated;
+		tot.boosted += cs[i].boosted;
 	}
 	fprintf(stderr, "pvfbt: %" PRIu64 " events, %" PRIu64 " dropped, %zu probes\n",
 		s->events, (uint64_t)tot.drops, nprobes);
@@ -589,7 +615,8 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 		for (i = 0; i < nr_cpus; i++)
 			fprintf(stderr, "pvfbt: cpu %u: hits %llu, records %llu, "
 				"drops %llu, missed steps %llu, late steps %llu, "
-				"filtered %llu, stepped %llu, emulated %llu, nested %llu\n",
+				"filtered %llu, stepped %llu, emulated %llu, nested %llu, "
+				"boosted %llu\n",
 				i, (unsigned long long)cs[i].hits,
 				(unsigned long long)cs[i].records,
 				(unsigned long long)cs[i].drops,
@@ -598,21 +625,27 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 				(unsigned long long)cs[i].filtered,
 				(unsigned long long)cs[i].stepped,
 				(unsigned long long)cs[i].emulated,
-				(unsigned long long)cs[i].nested);
+				(unsigned long long)cs[i].nested,
+				(unsigned long long)cs[i].boosted);
 	fprintf(stderr, "pvfbt: hits %llu, records %llu, drops %llu, "
 		"missed steps %llu, late steps %llu, filtered %llu, "
-		"stepped %llu, emulated %llu\n",
+		"stepped %llu, emulated %llu, boosted %llu\n",
 		(unsigned long long)tot.hits, (unsigned long long)tot.records,
 		(unsigned long long)tot.drops,
 		(unsigned long long)tot.missed_steps,
 		(unsigned long long)tot.late_steps,
 		(unsigned long long)tot.filtered,
 		(unsigned long long)tot.stepped,
-		(unsigned long long)tot.emulated);
-	if (overrun)
+		(unsigned long long)tot.emulated,
+		(unsigned long long)tot.boosted);
+	if (d->overrun)
 		fprintf(stderr, "pvfbt: warning: %" PRIu64
 			" records overwritten before the consumer read them\n",
-			overrun);
+			d->overrun);
+	if (d->stack_incomplete || d->stack_orphans)
+		fprintf(stderr, "pvfbt: warning: %" PRIu64 " stacks incomplete, %"
+			PRIu64 " stack records skipped (malformed or without "
+			"their event)\n", d->stack_incomplete, d->stack_orphans);
 	free(cs);
 }
 
@@ -693,9 +726,22 @@ static int cmd_trace(struct spec *specs)
 			die(1, "no probes match '%s'", opt.specs[i]);
 		}
 
-	if (opt.mode == M_COUNT &&
+	if (opt.mode == M_COUNT && !opt.stack &&
 	    counts_init(&s.counts, 2 * s.cat.nr_fid, opt.by_pid))
 		die(1, "out of memory");
+	if (opt.mode == M_COUNT && opt.stack && stack_counts_init(&s.scounts))
+		die(1, "out of memory");
+	if (opt.stack) {
+		int k = ksyms_load(&s.ksyms, KALLSYMS_PATH);
+
+		if (k < 0)
+			warnx_("%s: %s: stacks are shown as addresses",
+			       KALLSYMS_PATH, strerror(errno));
+		else if (k > 0)
+			warnx_("%s shows no addresses (not root? "
+			       "kernel.kptr_restrict?): stacks are shown as "
+			       "addresses", KALLSYMS_PATH);
+	}
 	if (opt.mode == M_LATENCY) {
 		size_t pairs = 0;
 
@@ -749,6 +795,7 @@ static int cmd_trace(struct spec *specs)
 	en.size = sizeof(en);
 	en.count = (uint32_t)sel.nr;
 	en.ids = (uintptr_t)sel.ids;
+	en.flags = opt.stack ? PVFBT_ENABLE_STACK : 0;
 	if (ioctl(fd, PVFBT_IOC_ENABLE, &en)) {
 		int e = errno;
 
@@ -839,13 +886,15 @@ static int cmd_trace(struct spec *specs)
 	}
 	drainer_emit(&d, UINT64_MAX, handle_record, &s);
 
-	if (opt.mode == M_COUNT)
+	if (opt.mode == M_COUNT && opt.stack)
+		stack_counts_print(s.out, &s.scounts, &s.cat, &s.ksyms);
+	else if (opt.mode == M_COUNT)
 		counts_print(s.out, &s.counts, &s.cat);
 	else if (opt.mode == M_LATENCY)
 		print_latency(&s);
 	if (fflush(s.out) && !s.out_err)
 		warnx_("writing output: %s", strerror(errno));
-	print_stats(fd, st.nr_cpus, &s, sel.nr, d.overrun);
+	print_stats(fd, st.nr_cpus, &s, sel.nr, &d);
 	if (opt.cmd && !child_done) {
 		int wst;
 
@@ -865,8 +914,11 @@ static int cmd_trace(struct spec *specs)
 	close(fd);
 	if (s.out != stdout)
 		fclose(s.out);
-	if (opt.mode == M_COUNT)
+	if (opt.mode == M_COUNT && opt.stack)
+		stack_counts_free(&s.scounts);
+	else if (opt.mode == M_COUNT)
 		counts_free(&s.counts);
+	ksyms_free(&s.ksyms);
 	if (opt.mode == M_LATENCY)
 		lat_free(&s.lat);
 	selection_free(&sel);
@@ -880,7 +932,7 @@ static int cmd_trace(struct spec *specs)
 
 enum {
 	O_STATUS = 256, O_KO, O_COUNT, O_JSON, O_LATENCY, O_PID, O_COMM,
-	O_PERCPU, O_BYPID, O_HELP,
+	O_PERCPU, O_BYPID, O_STACK, O_HELP,
 };
 
 static void set_mode(enum mode m)
@@ -903,6 +955,7 @@ int main(int argc, char **argv)
 		{ "comm", required_argument, NULL, O_COMM },
 		{ "per-cpu", no_argument, NULL, O_PERCPU },
 		{ "by-pid", no_argument, NULL, O_BYPID },
+		{ "stack", no_argument, NULL, O_STACK },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -980,6 +1033,9 @@ int main(int argc, char **argv)
 		case O_BYPID:
 			opt.by_pid = 1;
 			break;
+		case O_STACK:
+			opt.stack = 1;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -998,6 +1054,12 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "-c, -p and -d exclude each other");
 	if (opt.by_pid && opt.mode != M_COUNT)
 		die(EXIT_USAGE, "--by-pid goes with --count");
+	if (opt.stack && opt.mode == M_LATENCY)
+		die(EXIT_USAGE, "--stack does not go with --latency");
+	if (opt.stack && opt.by_pid)
+		die(EXIT_USAGE, "--stack does not go with --by-pid");
+	if (opt.stack && (opt.list || opt.status))
+		die(EXIT_USAGE, "--stack goes with tracing (-n), not -l or --status");
 	if (opt.ko && !opt.list)
 		die(EXIT_USAGE, "--ko goes with -l");
 	if (opt.status && (opt.list || opt.nspecs))

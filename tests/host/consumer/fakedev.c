@@ -7,10 +7,31 @@
  * The fake has 2 CPUs with rings of 64 records and a small catalogue.  On
  * ENABLE a thread plays FAKEDEV_CALLS (default 1000) calls of every enabled
  * function: the entry on one CPU, the return on the other (a migration),
- * waiting for ring space like a patient module.  When done it creates the
+ * waiting for ring space like a patient module.  Returns alternate between
+ * two return sites (ip = function + 0x30, + 0x38).  tc_caller tail-calls
+ * tc_callee: entry tc_caller, return tc_caller with PVFBT_REC_TAILCALL
+ * 500 ns later, entry tc_callee 1 ns after that, return tc_callee 1000 ns
+ * later, all with the same sp on one thread.  When done it creates the
  * file FAKEDEV_DONE_MARK if set.  Other knobs: FAKEDEV_ERRNO (open fails
  * with it), FAKEDEV_ABI (abi_version), FAKEDEV_ENABLE_MARK (file created at
- * ENABLE), FAKEDEV_DROPS (per-CPU drops reported by STATS).
+ * ENABLE), FAKEDEV_DROPS (per-CPU drops reported by STATS).  STATS reports
+ * every hit as boosted.
+ *
+ * Stacks: probes enabled with PVFBT_ENABLE_STACK write STACKED events
+ * followed by FAKEDEV_STACK_DEPTH (default 3, at most PVFBT_STACK_MAX)
+ * frames in 1..3 stack records: the site, then caller_K+0xK
+ * (0xffffffff82000000 + 0x101 * K) or, for K % 5 == 3, modfn_K+0xK [fakemod]
+ * (0xffffffffc0000000 + 0x101 * K).  With FAKEDEV_STACK_GARBAGE=1, call I
+ * gets by I % 5: 0 a good stack; 1 no stack record; 2 a record of 2 frames
+ * saying one more follows, then a stack record with nr 0; 3 a record with
+ * another probe id; 4 a record with nr 200.  Stack records are not counted
+ * as records or hits.  FAKEDEV_KALLSYMS: a file that open("/proc/kallsyms")
+ * opens instead.
+ *
+ * FAKEDEV_FUNCS=N adds N functions to the catalogue (they never fire):
+ * extra J is fake_fn_J in vmlinux, except that J % 10 == 9 is fakemod's
+ * fake_fn_(J-1) (a name in two modules); J % 7 == 3 has its entry and
+ * J % 11 == 5 its return excluded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,19 +65,31 @@ int __real_close(int fd);
 static const struct {
 	const char *mod, *name;
 	unsigned er, rr;
-} cat[] = {
+} base_cat[] = {
 	{ "vmlinux", "__x64_sys_getppid", 0, 0 },
 	{ "vmlinux", "vfs_read", 0, 0 },
 	{ "vmlinux", "vfs_write", 0, PVFBT_EXCL_NO_RETURN },
 	{ "vmlinux", "do_int3", PVFBT_EXCL_TRAP_PATH, PVFBT_EXCL_TRAP_PATH },
 	{ "vmlinux", "__x64_sys_read", 0, 0 },
 	{ "ext4", "ext4_file_read_iter", 0, 0 },
+	{ "vmlinux", "tc_caller", 0, 0 },
+	{ "vmlinux", "tc_callee", 0, 0 },
 };
-#define NFUNC	(sizeof(cat) / sizeof(cat[0]))
+#define NBASE		(sizeof(base_cat) / sizeof(base_cat[0]))
+#define TC_CALLER	6
+#define TC_CALLEE	7
+#define FUNC_ADDR(f)	(0xffffffff81000000ULL + (uint64_t)(f) * 64)
+
+static struct fake_func {
+	char mod[PVFBT_MODNAME_LEN];
+	char name[PVFBT_NAME_LEN];
+	unsigned er, rr;
+} *cat;
+static uint32_t nfunc;
 
 static int fake_fd = -1;
 static void *rings[NCPU];
-static unsigned char armed[2 * NFUNC];
+static unsigned char *armed, *stacked;	/* [2 * nfunc], by probe id */
 static pthread_t gen;
 static int gen_running;
 static volatile int gen_stop;
@@ -82,33 +115,154 @@ static void *ring(int cpu)
 	return rings[cpu];
 }
 
-static void push(int cpu, uint32_t id, uint64_t ts, uint64_t sp, uint64_t a0,
-		 uint32_t tid)
+static void catalogue_init(void)
+{
+	const char *e = getenv("FAKEDEV_FUNCS");
+	uint32_t extra = e ? (uint32_t)atol(e) : 0, i;
+
+	if (cat)
+		return;
+	nfunc = NBASE + extra;
+	cat = calloc(nfunc, sizeof(*cat));
+	armed = calloc(2 * nfunc, 1);
+	stacked = calloc(2 * nfunc, 1);
+	if (!cat || !armed || !stacked)
+		abort();
+	for (i = 0; i < NBASE; i++) {
+		strcpy(cat[i].mod, base_cat[i].mod);
+		strcpy(cat[i].name, base_cat[i].name);
+		cat[i].er = base_cat[i].er;
+		cat[i].rr = base_cat[i].rr;
+	}
+	for (i = 0; i < extra; i++) {
+		struct fake_func *f = &cat[NBASE + i];
+
+		strcpy(f->mod, i % 10 == 9 ? "fakemod" : "vmlinux");
+		snprintf(f->name, sizeof(f->name), "fake_fn_%u",
+			 i % 10 == 9 ? i - 1 : i);
+		f->er = i % 7 == 3 ? PVFBT_EXCL_DECODE : 0;
+		f->rr = i % 11 == 5 ? PVFBT_EXCL_NO_RETURN : 0;
+	}
+}
+
+/* The module's side: n slots written, then head published once. */
+static void publish(int cpu, const void *const *slots, int n)
 {
 	struct pvfbt_ring_header *h = ring(cpu);
-	struct pvfbt_record *r;
 	uint64_t head = h->head;
+	int k;
 
-	while (head - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) >= NREC) {
+	while (head + n - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) > NREC) {
 		if (gen_stop)
 			return;
 		usleep(200);
 	}
-	r = (void *)((char *)h + 4096 + (head & (NREC - 1)) * RSIZE);
-	memset(r, 0, sizeof(*r));
-	r->ts = ts;
-	r->probe_id = id;
-	r->cpu = cpu;
-	r->flags = id & 1 ? PVFBT_REC_RETURN : PVFBT_REC_ENTRY;
-	r->pid = 4242;
-	r->tid = tid;
-	r->args[0] = a0;
-	r->args[1] = id;
-	r->sp = sp;
-	r->ip = 0xffffffff81000000ULL + id;
-	memcpy(r->comm, "fake\"comm\\", 11);
-	hits[cpu]++;
-	__atomic_store_n(&h->head, head + 1, __ATOMIC_RELEASE);
+	for (k = 0; k < n; k++)
+		memcpy((char *)h + 4096 + ((head + k) & (NREC - 1)) * RSIZE,
+		       slots[k], RSIZE);
+	hits[cpu]++;	/* one event; stack records are not records */
+	__atomic_store_n(&h->head, head + n, __ATOMIC_RELEASE);
+}
+
+static uint64_t frame(int k)
+{
+	return (k % 5 == 3 ? 0xffffffffc0000000ULL : 0xffffffff82000000ULL) +
+	       0x101ULL * k;
+}
+
+/* The stack records of an event: returns how many. */
+static int make_stack(const struct pvfbt_record *r, long call,
+		      struct pvfbt_stack_record *st)
+{
+	const char *g = getenv("FAKEDEV_STACK_GARBAGE");
+	const char *d = getenv("FAKEDEV_STACK_DEPTH");
+	int depth = d ? atoi(d) : 3, variant = g && atoi(g) ? (int)(call % 5) : 0;
+	uint64_t pcs[PVFBT_STACK_MAX];
+	int k, nrec;
+
+	if (depth < 1 || depth > PVFBT_STACK_MAX)
+		depth = 3;
+	pcs[0] = r->ip;
+	for (k = 1; k < depth; k++)
+		pcs[k] = frame(k);
+	nrec = (depth + PVFBT_STACK_PER_REC - 1) / PVFBT_STACK_PER_REC;
+	memset(st, 0, PVFBT_STACK_RECS * sizeof(*st));
+	for (k = 0; k < PVFBT_STACK_RECS; k++) {
+		st[k].ts = r->ts;
+		st[k].probe_id = r->probe_id;
+		st[k].cpu = r->cpu;
+		st[k].flags = PVFBT_REC_STACK;
+	}
+	switch (variant) {
+	case 1:
+		return 0;
+	case 2:
+		st[0].nr = 2;
+		st[0].more = 1;
+		memcpy(st[0].pcs, pcs, 2 * sizeof(pcs[0]));
+		st[1].nr = 0;
+		st[1].more = 0;
+		return 2;
+	case 3:
+		st[0].nr = 2;
+		st[0].probe_id ^= 1;
+		memcpy(st[0].pcs, pcs, 2 * sizeof(pcs[0]));
+		return 1;
+	case 4:
+		st[0].nr = 200;
+		return 1;
+	}
+	for (k = 0; k < nrec; k++) {
+		int n = depth - k * PVFBT_STACK_PER_REC;
+
+		if (n > PVFBT_STACK_PER_REC)
+			n = PVFBT_STACK_PER_REC;
+		st[k].nr = (uint16_t)n;
+		st[k].more = (uint16_t)(nrec - 1 - k);
+		memcpy(st[k].pcs, pcs + k * PVFBT_STACK_PER_REC,
+		       n * sizeof(pcs[0]));
+	}
+	return nrec;
+}
+
+static void push_ip(int cpu, uint32_t id, uint64_t ts, uint64_t sp,
+		    uint64_t a0, uint32_t tid, uint16_t flags, uint64_t ip,
+		    long call)
+{
+	struct pvfbt_record r;
+	struct pvfbt_stack_record st[PVFBT_STACK_RECS];
+	const void *slots[1 + PVFBT_STACK_RECS];
+	int n = 1, k;
+
+	memset(&r, 0, sizeof(r));
+	r.ts = ts;
+	r.probe_id = id;
+	r.cpu = cpu;
+	r.flags = (id & 1 ? PVFBT_REC_RETURN : PVFBT_REC_ENTRY) | flags;
+	r.pid = 4242;
+	r.tid = tid;
+	r.args[0] = a0;
+	r.args[1] = id;
+	r.sp = sp;
+	r.ip = ip;
+	memcpy(r.comm, "fake\"comm\\", 11);
+	slots[0] = &r;
+	if (stacked[id]) {
+		r.flags |= PVFBT_REC_STACKED;
+		n += make_stack(&r, call, st);
+		for (k = 1; k < n; k++)
+			slots[k] = &st[k - 1];
+	}
+	publish(cpu, slots, n);
+}
+
+/* An entry at the entry site, a return at one of two return sites. */
+static void push(int cpu, uint32_t id, uint64_t ts, uint64_t sp, uint64_t a0,
+		 uint32_t tid, long call)
+{
+	uint64_t ip = FUNC_ADDR(id / 2) + (id & 1 ? 0x30 + 8 * (call % 2) : 4);
+
+	push_ip(cpu, id, ts, sp, a0, tid, 0, ip, call);
 }
 
 static void mark(const char *env)
@@ -128,25 +282,48 @@ static void *generator(void *arg)
 	const char *c = getenv("FAKEDEV_CALLS");
 	long calls = c ? atol(c) : 1000, i;
 	uint32_t f;
-	uint64_t last[NFUNC] = { 0 };
+	uint64_t last[NBASE] = { 0 };
 
 	(void)arg;
 	/* Function f is called by thread 4243 + f, one call after the other;
-	 * each call takes (f + 1) microseconds minus a nanosecond. */
+	 * each call takes (f + 1) microseconds minus a nanosecond, except
+	 * the tail call below. */
 	for (i = 0; i < calls && !gen_stop; i++)
-		for (f = 0; f < NFUNC && !gen_stop; f++) {
+		for (f = 0; f < NBASE && !gen_stop; f++) {
 			uint64_t ts = now_ns();
 			uint64_t sp = 0xffffc90000a3ff58ULL - f * 0x4000;
+			int c0 = i % 2, c1 = (i + 1) % 2;
 
+			if (f == TC_CALLEE)
+				continue;	/* only tail-called */
 			if (ts <= last[f])
 				ts = last[f] + 1;
+			if (f == TC_CALLER) {
+				uint32_t a = 2 * TC_CALLER, b = 2 * TC_CALLEE;
+
+				last[f] = ts + 1501;
+				if (armed[a])
+					push(c0, a, ts, sp, 0xffff888000001000ULL,
+					     4243 + f, i);
+				if (armed[a + 1])	/* jmp tc_callee */
+					push_ip(c1, a + 1, ts + 500, sp,
+						0xdeadbeef, 4243 + f,
+						PVFBT_REC_TAILCALL,
+						FUNC_ADDR(TC_CALLER) + 0x20, i);
+				if (armed[b])
+					push(c1, b, ts + 501, sp,
+					     0xffff888000002000ULL, 4243 + f, i);
+				if (armed[b + 1])
+					push(c0, b + 1, ts + 1501, sp, i,
+					     4243 + f, i);
+				continue;
+			}
 			last[f] = ts + (f + 1) * 1000 - 1;
 			if (armed[2 * f])
-				push(i % 2, 2 * f, ts, sp, 0xffff888000001000ULL,
-				     4243 + f);
+				push(c0, 2 * f, ts, sp, 0xffff888000001000ULL,
+				     4243 + f, i);
 			if (armed[2 * f + 1])
-				push((i + 1) % 2, 2 * f + 1, last[f], sp, i,
-				     4243 + f);
+				push(c1, 2 * f + 1, last[f], sp, i, 4243 + f, i);
 		}
 	mark("FAKEDEV_DONE_MARK");
 	return NULL;
@@ -161,6 +338,8 @@ int __wrap_open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = va_arg(ap, mode_t);
 	va_end(ap);
+	if (!strcmp(path, "/proc/kallsyms") && (e = getenv("FAKEDEV_KALLSYMS")))
+		return __real_open(e, flags, mode);
 	if (strcmp(path, PVFBT_DEVICE))
 		return __real_open(path, flags, mode);
 	e = getenv("FAKEDEV_ERRNO");
@@ -176,6 +355,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 {
 	uint32_t i;
 
+	catalogue_init();
 	if (req == PVFBT_IOC_STATUS) {
 		struct pvfbt_status *s = arg;
 		const char *abi = getenv("FAKEDEV_ABI");
@@ -183,7 +363,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 
 		if (s->size != sizeof(*s))
 			return -EINVAL;
-		for (i = 0; i < 2 * NFUNC; i++)
+		for (i = 0; i < 2 * nfunc; i++)
 			n += armed[i];
 		memset(s, 0, sizeof(*s));
 		s->size = sizeof(*s);
@@ -193,7 +373,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 		s->record_size = RSIZE;
 		s->ring_records = NREC;
 		s->ring_mmap_size = MAPSZ;
-		s->nr_funcs = NFUNC;
+		s->nr_funcs = nfunc;
 		s->nr_armed = n;
 		s->nr_slots_max = 128;
 		strcpy(s->release, "6.1.0-fake");
@@ -206,23 +386,24 @@ static int fake_ioctl(unsigned long req, void *arg)
 		if (l->size != sizeof(*l))
 			return -EINVAL;
 		l->count = 0;
-		l->total = NFUNC;
-		/* two per call, to exercise paging */
-		for (i = l->start; i < NFUNC && l->count < l->max &&
-		     l->count < 2; i++) {
+		l->total = nfunc;
+		/* two per call, to exercise paging (small catalogues) */
+		for (i = l->start; i < nfunc && l->count < l->max &&
+		     (nfunc > NBASE || l->count < 2); i++) {
 			struct pvfbt_func *f = &out[l->count++];
 
 			memset(f, 0, sizeof(*f));
 			f->fid = i;
-			f->addr = f->entry_addr = 0xffffffff81000000ULL + i * 64;
+			f->addr = FUNC_ADDR(i);
+			f->entry_addr = f->addr + 4;
 			f->size = 64;
 			f->entry_reason = cat[i].er;
 			f->return_reason = cat[i].rr;
-			f->nr_returns = 1;
+			f->nr_returns = 2;
 			f->flags = (armed[2 * i] ? PVFBT_FUNC_ENTRY_ARMED : 0) |
 				   (armed[2 * i + 1] ? PVFBT_FUNC_RETURN_ARMED : 0);
-			strcpy(f->module, cat[i].mod);
-			strcpy(f->name, cat[i].name);
+			memcpy(f->module, cat[i].mod, sizeof(f->module));
+			memcpy(f->name, cat[i].name, sizeof(f->name));
 		}
 		return 0;
 	}
@@ -233,10 +414,12 @@ static int fake_ioctl(unsigned long req, void *arg)
 
 		if (e->size != sizeof(*e))
 			return -EINVAL;
+		if (on ? e->flags & ~(uint32_t)PVFBT_ENABLE_STACK : e->flags)
+			return -EINVAL;
 		for (i = 0; i < e->count; i++) {
 			uint32_t id = ids[i];
 
-			if (id >= 2 * NFUNC || (id & 1 ? cat[id / 2].rr :
+			if (id >= 2 * nfunc || (id & 1 ? cat[id / 2].rr :
 						cat[id / 2].er))
 				return -EINVAL;
 		}
@@ -249,6 +432,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 		for (i = 0; i < e->count; i++) {
 			e->done += armed[ids[i]] != on;
 			armed[ids[i]] = on;
+			stacked[ids[i]] = on && (e->flags & PVFBT_ENABLE_STACK);
 		}
 		if (on) {
 			mark("FAKEDEV_ENABLE_MARK");
@@ -273,6 +457,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 			cs[i].records = hits[i];
 			cs[i].drops = d ? atoi(d) : 0;
 			cs[i].missed_steps = i;
+			cs[i].boosted = hits[i];
 		}
 		return 0;
 	}
@@ -375,7 +560,8 @@ int __wrap_close(int fd)
 			pthread_join(gen, NULL);
 			gen_running = 0;
 		}
-		memset(armed, 0, sizeof(armed));
+		if (armed)
+			memset(armed, 0, 2 * nfunc);
 		fake_fd = -1;
 	}
 	return __real_close(fd);

@@ -4,14 +4,18 @@
  * probe selection, histograms, latency pairing, formatting and the ring
  * drainer (fed with fake rings).  KTAP output.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "pvfbt.h"
 #include "drain.h"
 #include "kofile.h"
+#include "ksym.h"
 #include "latency.h"
 #include "output.h"
 #include "select.h"
@@ -288,6 +292,175 @@ static void test_long_name(void)
 	CHECK_EQ_U(sel.nr, 2);
 	selection_free(&sel);
 	spec_free(&s);
+	cat_free(&c);
+}
+
+
+/*
+ * The name index must give what matching every spec against the whole
+ * catalogue gives: same ids, same per-spec counts, same matched probes.
+ */
+static void check_same_selection(const struct catalogue *c,
+				 const char *const *texts, size_t n)
+{
+	struct spec *sp = calloc(n, sizeof(*sp));
+	struct selection fast, slow;
+
+	for (size_t i = 0; i < n; i++)
+		CHECK(spec_parse(texts[i], &sp[i]) == 0);
+	CHECK(select_probes(c, sp, n, &fast) == 0);
+	CHECK(select_probes_flags(c, sp, n, &slow, SELECT_NO_INDEX) == 0);
+	CHECK_EQ_U(fast.nr, slow.nr);
+	if (fast.nr == slow.nr)
+		CHECK(!memcmp(fast.ids, slow.ids, fast.nr * sizeof(*fast.ids)));
+	for (size_t i = 0; i < n; i++) {
+		if (fast.usable[i] != slow.usable[i] ||
+		    fast.excluded[i] != slow.excluded[i]) {
+			printf("# spec '%s': usable %zu/%zu excluded %zu/%zu\n",
+			       texts[i], fast.usable[i], slow.usable[i],
+			       fast.excluded[i], slow.excluded[i]);
+			failed_checks++;
+		}
+	}
+	CHECK(!memcmp(fast.matched, slow.matched, 2 * (size_t)c->nr));
+	selection_free(&fast);
+	selection_free(&slow);
+	for (size_t i = 0; i < n; i++)
+		spec_free(&sp[i]);
+	free(sp);
+}
+
+static void test_select_literal_index(void)
+{
+	struct catalogue c;
+	char longname[PVFBT_NAME_LEN + 1], longspec[PVFBT_NAME_LEN + 16];
+	char name[64];
+	uint32_t fid = 0;
+	struct spec sp[3];
+	struct selection sel;
+
+	memset(&c, 0, sizeof(c));
+	memset(longname, 'y', PVFBT_NAME_LEN);
+	longname[PVFBT_NAME_LEN] = '\0';
+	/* Names in several modules, twice in one module, excluded halves,
+	 * sys_ aliases, a name of exactly PVFBT_NAME_LEN bytes. */
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "fn_%d", i);
+		add_func(&c, fid++, "vmlinux", name, i % 7 == 3 ? PVFBT_EXCL_DECODE : 0,
+			 i % 11 == 5 ? PVFBT_EXCL_NO_RETURN : 0, 0);
+		if (i % 10 == 0)
+			add_func(&c, fid++, "ext4", name, 0, 0, 0);
+		if (i % 25 == 0)
+			add_func(&c, fid++, "vmlinux", name, 0, 0, 0);
+		if (i % 30 == 0)
+			add_func(&c, fid++, "gonemod", name, 0, 0,
+				 PVFBT_FUNC_GONE);
+	}
+	add_func(&c, fid++, "vmlinux", "__x64_sys_read", 0, 0, 0);
+	add_func(&c, fid++, "vmlinux", "sys_read", 0, 0, 0);
+	add_func(&c, fid++, "vmlinux", "__x64_sys_getppid", 0, 0, 0);
+	add_func(&c, fid++, "vmlinux", "__ia32_sys_getppid", 0, 0, 0);
+	add_func(&c, fid++, "vmlinux", "a[b]", 0, 0, 0);
+	add_func(&c, fid++, "vmlinux", "a\\b", 0, 0, 0);
+	add_func(&c, fid++, "vmlinux", longname, 0, 0, 0);
+	add_func(&c, fid, "vmlinux", "fn_1", 0, 0, 0);	/* duplicate fid */
+	add_func(&c, fid, "vmlinux", "fn_1", 0, 0, 0);
+	CHECK(cat_index(&c) == 0);
+	snprintf(longspec, sizeof(longspec), "fbt::%s:", longname);
+	{
+		const char *texts[] = {
+			"fn_0", "fbt::fn_10:", "fbt:ext4:fn_10:entry",
+			"fbt:e*:fn_20:return", "vmlinux:fn_3:entry", "fn_3:return",
+			"fbt:vmlinux:fn_5:return", "fbt::fn_25:", ":gonemod:fn_30:",
+			"fbt::fn_1:", "sys_read", "fbt::sys_read:entry",
+			"sys_getppid", "__x64_sys_getppid:return", "fbt::nosuch:",
+			"syscall::fn_0:", "fb?::fn_0:entry", "fbt::fn_0:e*",
+			"fbt:::entry", "fbt::fn_2*:", "fn_?", "a[b]", "a\\b",
+			"fbt::a?b:", longspec, "fbt::fn_299:return", "fn_299",
+		};
+		check_same_selection(&c, texts, sizeof(texts) / sizeof(texts[0]));
+	}
+	/* Literal specs go through the index: the glob path would be the
+	 * same; check what they select too. */
+	CHECK(spec_parse("sys_read", &sp[0]) == 0);
+	CHECK(spec_parse("fbt::nosuch:", &sp[1]) == 0);
+	CHECK(spec_parse("fbt:ext4:fn_10:entry", &sp[2]) == 0);
+	CHECK(select_probes(&c, sp, 3, &sel) == 0);
+	CHECK_EQ_U(sel.usable[0], 4);	/* sys_read and __x64_sys_read */
+	CHECK_EQ_U(sel.usable[1], 0);	/* "no probes match" */
+	CHECK_EQ_U(sel.excluded[1], 0);
+	CHECK_EQ_U(sel.usable[2], 1);
+	CHECK_EQ_U(sel.nr, 5);
+	selection_free(&sel);
+	for (int i = 0; i < 3; i++)
+		spec_free(&sp[i]);
+	cat_free(&c);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* 1,000 literal specs on a 50,000-function catalogue: as cheap as a glob. */
+static void test_select_literal_1000_fast(void)
+{
+	enum { NF = 50000, NS = 1000 };
+	struct catalogue c;
+	struct spec *sp = calloc(NS + 1, sizeof(*sp));
+	char (*texts)[64] = calloc(NS + 1, sizeof(*texts));
+	struct selection sel;
+	double t0, lit, glob;
+	char name[32];
+	int ok = 1;
+
+	memset(&c, 0, sizeof(c));
+	c.funcs = calloc(NF, sizeof(*c.funcs));
+	for (uint32_t i = 0; i < NF; i++) {
+		struct pvfbt_func *f = &c.funcs[c.nr++];
+
+		f->fid = i;
+		strcpy(f->module, "vmlinux");
+		snprintf(name, sizeof(name), "fn_%05u", i);
+		strcpy(f->name, name);
+	}
+	CHECK(cat_index(&c) == 0);
+	for (int k = 0; k < NS; k++) {
+		snprintf(texts[k], sizeof(texts[k]), "fbt:vmlinux:fn_%05d:entry",
+			 k * 50 + 7);
+		CHECK(spec_parse(texts[k], &sp[k]) == 0);
+	}
+	t0 = now_s();
+	CHECK(select_probes(&c, sp, NS, &sel) == 0);
+	lit = now_s() - t0;
+	CHECK_EQ_U(sel.nr, NS);
+	for (int k = 0; k < NS && sel.nr == NS; k++) {
+		ok &= sel.ids[k] == 2u * (k * 50 + 7);
+		ok &= sel.usable[k] == 1 && sel.excluded[k] == 0;
+	}
+	CHECK(ok);
+	selection_free(&sel);
+	/* One glob over the same catalogue, for scale. */
+	strcpy(texts[NS], "fbt:vmlinux:fn_*7:entry");
+	CHECK(spec_parse(texts[NS], &sp[NS]) == 0);
+	t0 = now_s();
+	CHECK(select_probes(&c, &sp[NS], 1, &sel) == 0);
+	glob = now_s() - t0;
+	CHECK_EQ_U(sel.nr, NF / 10);
+	selection_free(&sel);
+	printf("# 1000 literal specs: %.1f ms; one glob: %.1f ms (%u functions)\n",
+	       lit * 1e3, glob * 1e3, NF);
+	/* The old way (every spec against every function) took 100 globs' time
+	 * and more; generous bounds for a loaded machine. */
+	CHECK(lit < 1.0);
+	CHECK(lit < 20 * glob + 0.05);
+	for (int k = 0; k <= NS; k++)
+		spec_free(&sp[k]);
+	free(sp);
+	free(texts);
 	cat_free(&c);
 }
 
@@ -621,6 +794,173 @@ static void test_lat_counts_equal_calls(void)
 	lat_free(&l);
 }
 
+
+/* Direct recursion: f -> f -> f on one thread, while another thread runs f
+ * at the same stack addresses. */
+static void test_lat_recursion_same_function(void)
+{
+	struct lat l;
+
+	lat_setup(&l);
+	feed(&l, rec(1, 0, 20, 0, STK + 0x3f00, 100));
+	feed(&l, rec(1, 0, 21, 1, STK + 0x3f00, 105));
+	feed(&l, rec(1, 0, 20, 0, STK + 0x3e80, 110));
+	feed(&l, rec(1, 0, 20, 0, STK + 0x3e00, 120));
+	feed(&l, rec(1, 0, 21, 1, STK + 0x3e80, 125));
+	CHECK_EQ_U(lat_thread_get(&l, 20, 0)->n, 3);
+	CHECK_EQ_U(lat_thread_get(&l, 21, 0)->n, 2);
+	feed(&l, rec(1, 1, 20, 0, STK + 0x3e00, 130));	/* 10 */
+	feed(&l, rec(1, 1, 21, 1, STK + 0x3e80, 145));	/* 20 */
+	feed(&l, rec(1, 1, 20, 1, STK + 0x3e80, 150));	/* 40, migrated */
+	feed(&l, rec(1, 1, 21, 1, STK + 0x3f00, 205));	/* 100 */
+	feed(&l, rec(1, 1, 20, 1, STK + 0x3f00, 400));	/* 300 */
+	CHECK_EQ_U(hcount(&l, 1), 5);
+	CHECK_EQ_U(lat_hist(&l, 1)->min, 10);
+	CHECK_EQ_U(lat_hist(&l, 1)->max, 300);
+	CHECK_EQ_U((uint64_t)lat_hist(&l, 1)->sum, 10 + 20 + 40 + 100 + 300);
+	CHECK_EQ_U(l.matched, 5);
+	CHECK_EQ_U(l.lost + l.unmatched + l.tailcalls, 0);
+	CHECK_EQ_U(lat_thread_get(&l, 20, 0)->n, 0);
+	CHECK_EQ_U(lat_thread_get(&l, 21, 0)->n, 0);
+	lat_free(&l);
+}
+
+static struct pvfbt_record tail_ret(uint32_t fid, uint32_t tid, uint16_t cpu,
+				    uint64_t sp, uint64_t ts)
+{
+	struct pvfbt_record r = rec(fid, 1, tid, cpu, sp, ts);
+
+	r.flags |= PVFBT_REC_TAILCALL;
+	r.args[0] = 0xdeadbeef;	/* not a return value */
+	return r;
+}
+
+/*
+ * ABI 3 reports a tail call as a return of the caller (PVFBT_REC_TAILCALL,
+ * same sp as its entry): entry A sp=X, return A (tail call) sp=X, entry B
+ * sp=X, return B sp=X.  A and B get one sample each; A's ends at the jump.
+ */
+static void test_lat_tailcall_flagged(void)
+{
+	struct lat l;
+
+	lat_setup(&l);
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t = 10000 * (uint64_t)i;
+
+		feed(&l, rec(1, 0, 30, 0, STK + 0x3f00, t));
+		feed(&l, tail_ret(1, 30, 0, STK + 0x3f00, t + 500));
+		feed(&l, rec(2, 0, 30, 1, STK + 0x3f00, t + 501));
+		feed(&l, rec(2, 1, 30, 0, STK + 0x3f00, t + 1501));
+	}
+	CHECK_EQ_U(hcount(&l, 1), 1000);
+	CHECK_EQ_U(lat_hist(&l, 1)->min, 500);
+	CHECK_EQ_U(lat_hist(&l, 1)->max, 500);
+	CHECK_EQ_U(hcount(&l, 2), 1000);
+	CHECK_EQ_U(lat_hist(&l, 2)->min, 1000);
+	CHECK_EQ_U(lat_hist(&l, 2)->max, 1000);
+	CHECK_EQ_U(l.matched, 2000);
+	CHECK_EQ_U(l.tailcalls, 0);
+	CHECK_EQ_U(l.lost + l.unmatched, 0);
+	CHECK_EQ_U(lat_thread_get(&l, 30, 0)->n, 0);
+	/* A chain under an outer call D: D -> A -tail-> B -tail-> A -> ret */
+	feed(&l, rec(4, 0, 30, 0, STK + 0x3f80, 1));
+	feed(&l, rec(1, 0, 30, 0, STK + 0x3f00, 10));
+	feed(&l, tail_ret(1, 30, 0, STK + 0x3f00, 20));
+	feed(&l, rec(2, 0, 30, 0, STK + 0x3f00, 21));
+	feed(&l, tail_ret(2, 30, 0, STK + 0x3f00, 30));
+	feed(&l, rec(1, 0, 30, 0, STK + 0x3f00, 31));
+	feed(&l, rec(1, 1, 30, 0, STK + 0x3f00, 41));
+	CHECK_EQ_U(lat_thread_get(&l, 30, 0)->n, 1);
+	feed(&l, rec(4, 1, 30, 0, STK + 0x3f80, 101));
+	CHECK_EQ_U(hcount(&l, 1), 1002);
+	CHECK_EQ_U(hcount(&l, 2), 1001);
+	CHECK_EQ_U(hcount(&l, 4), 1);
+	CHECK_EQ_U(lat_hist(&l, 4)->max, 100);
+	CHECK_EQ_U(l.tailcalls + l.lost + l.unmatched, 0);
+	lat_free(&l);
+}
+
+/* Several return sites: returns with different ip, one probe id. */
+static void test_lat_return_sites(void)
+{
+	struct lat l;
+
+	lat_setup(&l);
+	for (int i = 0; i < 300; i++) {
+		struct pvfbt_record e = rec(3, 0, 40, 0, STK + 0x3f00, 100 * i);
+		struct pvfbt_record r = rec(3, 1, 40, 0, STK + 0x3f00,
+					    100 * i + 10 + i % 3);
+
+		e.ip = 0xffffffff81000104ULL;
+		r.ip = 0xffffffff81000130ULL + 8 * (i % 3);
+		lat_record(&l, &e);
+		lat_record(&l, &r);
+	}
+	CHECK_EQ_U(hcount(&l, 3), 300);
+	CHECK_EQ_U(lat_hist(&l, 3)->min, 10);
+	CHECK_EQ_U(lat_hist(&l, 3)->max, 12);
+	CHECK_EQ_U(lat_hist(&l, 3)->b[hist_bucket(10)], 300);
+	CHECK_EQ_U(l.lost + l.unmatched, 0);
+	lat_free(&l);
+}
+
+/* Random nesting with recursion and reported tail calls, many threads:
+ * histogram counts equal calls. */
+static void test_lat_counts_with_tailcalls(void)
+{
+	struct lat l;
+	enum { THREADS = 13, CALLS = 30000 };
+	struct { int depth; uint32_t fid[64]; } st[THREADS];
+	uint64_t calls[6] = { 0 }, ts = 1;
+	unsigned seed = 777;
+	int done = 0;
+
+	memset(st, 0, sizeof(st));
+	lat_setup(&l);
+	for (;;) {
+		int t = rand_r(&seed) % THREADS, stop = done >= CALLS, d, any = 0;
+		uint64_t sp;
+
+		if (stop) {
+			for (t = 0; t < THREADS && !any; t++)
+				any = st[t].depth != 0;
+			if (!any)
+				break;
+			t--;
+		}
+		d = st[t].depth;
+		sp = STK + 0x3f00 - (uint64_t)d * 0x40;
+		if (!stop && d < 63 && (d == 0 || rand_r(&seed) % 2)) {
+			uint32_t f = rand_r(&seed) % 6;	/* recursion too */
+
+			st[t].fid[d] = f;
+			st[t].depth++;
+			feed(&l, rec(f, 0, 500 + t, t % 3, sp - 0x40, ts++));
+			calls[f]++;
+			done++;
+		} else if (d > 0 && !stop && rand_r(&seed) % 4 == 0) {
+			/* the innermost call tail-calls g, same slot */
+			uint32_t g = rand_r(&seed) % 6;
+
+			feed(&l, tail_ret(st[t].fid[d - 1], 500 + t, t % 3, sp, ts++));
+			st[t].fid[d - 1] = g;
+			feed(&l, rec(g, 0, 500 + t, t % 3, sp, ts++));
+			calls[g]++;
+			done++;
+		} else if (d > 0) {
+			st[t].depth--;
+			feed(&l, rec(st[t].fid[d - 1], 1, 500 + t,
+				     rand_r(&seed) % 3, sp, ts++));
+		}
+	}
+	for (uint32_t f = 0; f < 6; f++)
+		CHECK_EQ_U(hcount(&l, f), calls[f]);
+	CHECK_EQ_U(l.matched, done);
+	CHECK_EQ_U(l.lost + l.unmatched + l.tailcalls, 0);
+	lat_free(&l);
+}
+
 static void test_lat_depth_limit(void)
 {
 	struct lat l;
@@ -681,7 +1021,7 @@ static char *capture_event(const struct pvfbt_record *r, const char *probe,
 	FILE *f = open_memstream(&buf, &len);
 
 	if (json)
-		print_event_json(f, r, probe);
+		print_event_json(f, r, probe, NULL, NULL);
 	else
 		print_event_text(f, r, probe);
 	fclose(f);
@@ -726,6 +1066,255 @@ static void test_event_format(void)
 	o = capture_event(&r, "p", 0);
 	CHECK(strstr(o, "= 0xfffffffffffffff2 (-14) [nmi]\n") != NULL);
 	free(o);
+}
+
+
+/* A kallsyms file for the tests, unsorted, with what must be ignored. */
+static const char test_kallsyms[] =
+	"ffffffffc0a01000 t ext4_read_thing\t[ext4]\n"
+	"ffffffffc0a01200 T ext4_other\t[ext4]\n"
+	"0000000000000000 A fixed_percpu_data\n"
+	"ffffffff81000000 T _text\n"
+	"ffffffff81000000 t startup_64\n"
+	"ffffffff81200000 t vfs_read_alias\n"
+	"ffffffff81200000 T vfs_read\n"
+	"ffffffff81200400 T ksys_read\n"
+	"ffffffff81200300 D some_data\n"
+	"ffffffff81200500 b some_bss\n"
+	"ffffffff81200600 W weak_fn\n"
+	"garbage line\n"
+	"ffffffff81300000 r rodata_thing\n"
+	"ffffffff81201000 T do_syscall_64\n";
+
+static char *write_tmp(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	strcpy(path, "/tmp/pvfbt-test-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		printf("# cannot write %s\n", path);
+		failed_checks++;
+	}
+	if (fd >= 0)
+		close(fd);
+	return path;
+}
+
+static void load_test_ksyms(struct ksyms *k)
+{
+	char *path = write_tmp(test_kallsyms);
+
+	CHECK_EQ_U(ksyms_load(k, path), 0);
+	unlink(path);
+}
+
+static const char *fmt(const struct ksyms *k, uint64_t a)
+{
+	static char buf[400];
+
+	ksym_format(buf, sizeof(buf), k, a);
+	return buf;
+}
+
+static void test_ksyms(void)
+{
+	struct ksyms k;
+	char *path;
+
+	load_test_ksyms(&k);
+	CHECK_EQ_U(k.nr, 7);	/* t/T/W only, aliases folded, no zeros */
+	CHECK_STR(fmt(&k, 0xffffffff81200005ULL), "vfs_read+0x5");
+	CHECK_STR(fmt(&k, 0xffffffff81200000ULL), "vfs_read+0x0");
+	CHECK_STR(fmt(&k, 0xffffffff81200467ULL), "ksys_read+0x67");
+	/* data symbols do not end a function */
+	CHECK_STR(fmt(&k, 0xffffffff81200310ULL), "vfs_read+0x310");
+	CHECK_STR(fmt(&k, 0xffffffff81200601ULL), "weak_fn+0x1");
+	CHECK_STR(fmt(&k, 0xffffffff81000010ULL), "_text+0x10");
+	CHECK_STR(fmt(&k, 0xffffffff81201038ULL), "do_syscall_64+0x38");
+	CHECK_STR(fmt(&k, 0xffffffffc0a0101aULL), "ext4_read_thing+0x1a [ext4]");
+	CHECK_STR(fmt(&k, 0xffffffffc0a01200ULL), "ext4_other+0x0 [ext4]");
+	/* below the first symbol, or far past the nearest one: hex */
+	CHECK_STR(fmt(&k, 0xffffffff80000000ULL), "0xffffffff80000000");
+	CHECK_STR(fmt(&k, 0xffffffff81301000ULL), "0xffffffff81301000");
+	CHECK_STR(fmt(&k, 0xffffffffc0b01200ULL), "0xffffffffc0b01200");
+	CHECK_STR(fmt(&k, 0), "0x0");
+	ksyms_free(&k);
+
+	/* Not root / kptr_restrict: every address is 0. */
+	path = write_tmp("0000000000000000 T _text\n"
+			 "0000000000000000 T vfs_read\n"
+			 "0000000000000000 t ext4_x\t[ext4]\n");
+	CHECK_EQ_U(ksyms_load(&k, path), 1);
+	unlink(path);
+	CHECK_EQ_U(k.nr, 0);
+	CHECK_STR(fmt(&k, 0xffffffff81200005ULL), "0xffffffff81200005");
+	ksyms_free(&k);
+	errno = 0;
+	CHECK(ksyms_load(&k, "/nonexistent/kallsyms") == -1 && errno == ENOENT);
+	CHECK_STR(fmt(&k, 0x1234), "0x1234");
+	ksyms_free(&k);
+}
+
+static char *capture_event_stack(const struct pvfbt_record *r,
+				 const char *probe, int json,
+				 const struct kstack *st, const struct ksyms *k)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (json) {
+		print_event_json(f, r, probe, st, k);
+	} else {
+		print_event_text(f, r, probe);
+		if (st)
+			print_stack_text(f, st, k);
+	}
+	fclose(f);
+	return buf;
+}
+
+static void test_event_format_tailcall_stack(void)
+{
+	struct pvfbt_record r = rec(3, 1, 77, 0, 0, 1000000005ULL);
+	uint64_t pcs[] = { 0xffffffff81200030ULL, 0xffffffff81200467ULL,
+			   0xffffffffc0a0101aULL, 0xffffffff70000000ULL };
+	struct kstack st = { .pcs = pcs, .nr = 4 };
+	struct ksyms k;
+	char *o;
+
+	load_test_ksyms(&k);
+	memcpy(r.comm, "cat", 4);
+	r.flags |= PVFBT_REC_TAILCALL;
+	r.args[0] = 0x1234;
+	o = capture_event_stack(&r, "fbt:vmlinux:vfs_read:return", 0, NULL, &k);
+	CHECK_STR(o, "     1.000000005   0      77/77      cat              "
+		  "fbt:vmlinux:vfs_read:return  (tail call)\n");
+	free(o);
+	o = capture_event_stack(&r, "fbt:vmlinux:vfs_read:return", 1, NULL, &k);
+	CHECK_STR(o, "{\"ts\":1000000005,\"cpu\":0,\"pid\":77,\"tid\":77,"
+		  "\"comm\":\"cat\",\"probe\":\"fbt:vmlinux:vfs_read:return\","
+		  "\"ip\":0,\"tailcall\":true}\n");
+	free(o);
+	/* with a stack */
+	r.flags = PVFBT_REC_RETURN | PVFBT_REC_STACKED;
+	o = capture_event_stack(&r, "fbt:vmlinux:vfs_read:return", 0, &st, &k);
+	CHECK_STR(o, "     1.000000005   0      77/77      cat              "
+		  "fbt:vmlinux:vfs_read:return  = 0x1234 (4660)\n"
+		  "        vfs_read+0x30\n"
+		  "        ksys_read+0x67\n"
+		  "        ext4_read_thing+0x1a [ext4]\n"
+		  "        0xffffffff70000000\n");
+	free(o);
+	o = capture_event_stack(&r, "fbt:vmlinux:vfs_read:return", 1, &st, &k);
+	CHECK_STR(o, "{\"ts\":1000000005,\"cpu\":0,\"pid\":77,\"tid\":77,"
+		  "\"comm\":\"cat\",\"probe\":\"fbt:vmlinux:vfs_read:return\","
+		  "\"ip\":0,\"retval\":4660,\"stack\":[\"vfs_read+0x30\","
+		  "\"ksys_read+0x67\",\"ext4_read_thing+0x1a [ext4]\","
+		  "\"0xffffffff70000000\"]}\n");
+	free(o);
+	/* incomplete, and empty */
+	st.nr = 1;
+	st.incomplete = 1;
+	o = capture_event_stack(&r, "p", 0, &st, &k);
+	CHECK(strstr(o, "(4660)\n        vfs_read+0x30\n        [stack incomplete]\n") != NULL);
+	free(o);
+	o = capture_event_stack(&r, "p", 1, &st, &k);
+	CHECK(strstr(o, ",\"stack\":[\"vfs_read+0x30\"],\"stack_incomplete\":true}\n") != NULL);
+	free(o);
+	st.nr = 0;
+	o = capture_event_stack(&r, "p", 1, &st, &k);
+	CHECK(strstr(o, ",\"stack\":[],\"stack_incomplete\":true}\n") != NULL);
+	free(o);
+	/* without kallsyms addresses: hex */
+	ksyms_free(&k);
+	st.nr = 2;
+	st.incomplete = 0;
+	o = capture_event_stack(&r, "p", 0, &st, &k);
+	CHECK(strstr(o, "\n        0xffffffff81200030\n        0xffffffff81200467\n") != NULL);
+	free(o);
+}
+
+/* --count --stack */
+static void test_stack_counts(void)
+{
+	struct stack_counts sc;
+	struct catalogue c;
+	struct ksyms k;
+	uint64_t a[] = { 0xffffffff81200005ULL, 0xffffffff81200467ULL,
+			 0xffffffff81201038ULL };
+	uint64_t b[] = { 0xffffffff81200005ULL, 0xffffffffc0a0101aULL };
+	struct kstack sa = { a, 3, 0 }, sb = { b, 2, 0 }, sinc = { b, 1, 1 };
+	struct pvfbt_record e = rec(1, 0, 9, 0, 0, 1), r2 = rec(1, 1, 9, 0, 0, 2);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i;
+
+	fake_catalogue(&c);
+	load_test_ksyms(&k);
+	CHECK(stack_counts_init(&sc) == 0);
+	for (i = 0; i < 1000; i++) {	/* grows the table a few times */
+		uint64_t x[2] = { 0xffffffff81200000ULL + i, 0xffffffff81200467ULL };
+		struct kstack sx = { x, 2, 0 };
+
+		stack_counts_add(&sc, &e, i < 997 ? &sa : &sb);
+		if (i < 5)
+			stack_counts_add(&sc, &r2, &sinc);
+		if (i < 2)
+			stack_counts_add(&sc, &r2, NULL);
+		if (i >= 990)	/* 10 different stacks, once each */
+			stack_counts_add(&sc, &e, &sx);
+	}
+	/* the same frames under another probe are another key */
+	stack_counts_add(&sc, &r2, &sb);
+	CHECK_EQ_U(sc.nr, 1 + 1 + 1 + 1 + 10 + 1);
+	/* 300 distinct stacks: all kept */
+	for (i = 0; i < 300; i++) {
+		uint64_t x[1] = { 0xffffffff81201000ULL + i };
+		struct kstack sx = { x, 1, 0 };
+
+		stack_counts_add(&sc, &r2, &sx);
+	}
+	CHECK_EQ_U(sc.nr, 315);
+	stack_counts_free(&sc);
+
+	CHECK(stack_counts_init(&sc) == 0);
+	for (i = 0; i < 7; i++)
+		stack_counts_add(&sc, &e, &sa);
+	for (i = 0; i < 3; i++)
+		stack_counts_add(&sc, &e, &sb);
+	for (i = 0; i < 2; i++)
+		stack_counts_add(&sc, &r2, &sinc);
+	stack_counts_add(&sc, &r2, NULL);
+	f = open_memstream(&buf, &len);
+	stack_counts_print(f, &sc, &c, &k);
+	fclose(f);
+	CHECK_STR(buf,
+		  "fbt:vmlinux:vfs_read:return\n"
+		  "           1\n"
+		  "\n"
+		  "fbt:vmlinux:vfs_read:return\n"
+		  "        vfs_read+0x5\n"
+		  "        [stack incomplete]\n"
+		  "           2\n"
+		  "\n"
+		  "fbt:vmlinux:vfs_read:entry\n"
+		  "        vfs_read+0x5\n"
+		  "        ext4_read_thing+0x1a [ext4]\n"
+		  "           3\n"
+		  "\n"
+		  "fbt:vmlinux:vfs_read:entry\n"
+		  "        vfs_read+0x5\n"
+		  "        ksys_read+0x67\n"
+		  "        do_syscall_64+0x38\n"
+		  "           7\n");
+	free(buf);
+	stack_counts_free(&sc);
+	ksyms_free(&k);
+	cat_free(&c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -780,10 +1369,12 @@ struct sink {
 	int n;
 };
 
-static void sink_fn(const struct pvfbt_record *r, void *arg)
+static void sink_fn(const struct pvfbt_record *r, const struct kstack *st,
+		    void *arg)
 {
 	struct sink *s = arg;
 
+	(void)st;
 	if (s->n < 64)
 		s->r[s->n++] = *r;
 }
@@ -880,6 +1471,260 @@ static void test_drain_full_ring_and_overrun(void)
 	CHECK(drainer_init(&d, 1, 128, 6, fr.base) != 0);
 }
 
+
+/* The module's side: an event and its stack records, published at once. */
+static void fake_push_slots(struct fake_rings *fr, uint16_t cpu,
+			    const void *const *slots, int n)
+{
+	struct pvfbt_ring_header *h = fr->base[cpu];
+	char *data = (char *)h + RING_HEADER_SIZE;
+
+	for (int i = 0; i < n; i++)
+		memcpy(data + ((h->head + i) & (NREC - 1)) *
+		       sizeof(struct pvfbt_record), slots[i],
+		       sizeof(struct pvfbt_record));
+	__atomic_store_n(&h->head, h->head + n, __ATOMIC_RELEASE);
+}
+
+static struct pvfbt_stack_record srec(const struct pvfbt_record *ev,
+				      uint16_t nr, uint16_t more, uint64_t base)
+{
+	struct pvfbt_stack_record s;
+
+	memset(&s, 0, sizeof(s));
+	s.ts = ev->ts;
+	s.probe_id = ev->probe_id;
+	s.cpu = ev->cpu;
+	s.flags = PVFBT_REC_STACK;
+	s.nr = nr;
+	s.more = more;
+	for (int i = 0; i < PVFBT_STACK_PER_REC; i++)
+		s.pcs[i] = base + i;
+	return s;
+}
+
+/* An event with DEPTH frames (base, base + 1, ...) in 1..3 records. */
+static void push_stacked(struct fake_rings *fr, uint16_t cpu,
+			 struct pvfbt_record ev, int depth)
+{
+	struct pvfbt_stack_record st[PVFBT_STACK_RECS];
+	const void *slots[1 + PVFBT_STACK_RECS] = { &ev };
+	int nrec = (depth + PVFBT_STACK_PER_REC - 1) / PVFBT_STACK_PER_REC;
+
+	ev.cpu = cpu;
+	ev.flags |= PVFBT_REC_STACKED;
+	for (int k = 0; k < nrec; k++) {
+		int n = depth - k * PVFBT_STACK_PER_REC;
+
+		st[k] = srec(&ev, n > PVFBT_STACK_PER_REC ? PVFBT_STACK_PER_REC : n,
+			     nrec - 1 - k, 0x1000 * ev.ts + k * PVFBT_STACK_PER_REC);
+		slots[k + 1] = &st[k];
+	}
+	fake_push_slots(fr, cpu, slots, 1 + nrec);
+}
+
+struct stack_sink {
+	struct {
+		struct pvfbt_record r;
+		int stacked, incomplete;
+		uint32_t nr;
+		uint64_t pcs[PVFBT_STACK_MAX];
+	} e[32];
+	int n;
+};
+
+static void stack_sink_fn(const struct pvfbt_record *r, const struct kstack *st,
+			  void *arg)
+{
+	struct stack_sink *s = arg;
+
+	if (s->n >= 32)
+		return;
+	s->e[s->n].r = *r;
+	s->e[s->n].stacked = st != NULL;
+	s->e[s->n].incomplete = st ? st->incomplete : 0;
+	s->e[s->n].nr = st ? st->nr : 0;
+	if (st && st->nr)
+		memcpy(s->e[s->n].pcs, st->pcs, st->nr * sizeof(uint64_t));
+	s->n++;
+}
+
+static int frames_are(const struct stack_sink *s, int i, uint64_t base,
+		      uint32_t nr)
+{
+	if (s->e[i].nr != nr)
+		return 0;
+	for (uint32_t k = 0; k < nr; k++)
+		if (s->e[i].pcs[k] != base + k)
+			return 0;
+	return 1;
+}
+
+/* 1, 2 and 3 stack records, across the wrap of the ring index. */
+static void test_drain_stack_records(void)
+{
+	struct fake_rings fr;
+	struct drainer d;
+	static struct stack_sink s;
+	int depths[] = { 1, 13, 14, 26, 27, 39, 5 };
+
+	s.n = 0;
+	fake_rings_init(&fr, 2, 1000 * NREC - 2);
+	CHECK(drainer_init(&d, 2, sizeof(struct pvfbt_record), NREC,
+			   fr.base) == 0);
+	for (int i = 0; i < 7; i++) {
+		/* one event at a time on cpu 0 (a ring of 8 holds 4 slots
+		 * of the biggest), a plain event on cpu 1 with the same ts */
+		push_stacked(&fr, 0, rec(1, 0, 5, 0, 0, 10 + i), depths[i]);
+		fake_push(&fr, 1, rec(2, 0, 6, 0, 0, 10 + i));
+		CHECK_EQ_U(drainer_collect(&d),
+			   2 + (depths[i] + PVFBT_STACK_PER_REC - 1) /
+			   PVFBT_STACK_PER_REC);
+	}
+	CHECK_EQ_U(d.collected, 14);
+	CHECK_EQ_U(d.stack_records, 1 + 1 + 2 + 2 + 3 + 3 + 1);
+	CHECK_EQ_U(d.stack_orphans + d.stack_incomplete, 0);
+	CHECK_EQ_U(drainer_emit(&d, UINT64_MAX, stack_sink_fn, &s), 14);
+	CHECK_EQ_U(s.n, 14);
+	for (int i = 0; i < 7 && s.n == 14; i++) {
+		int a = 2 * i, b = 2 * i + 1;	/* ties: cpu 0 first */
+
+		CHECK_EQ_U(s.e[a].r.probe_id, 2);
+		CHECK(s.e[a].stacked && !s.e[a].incomplete);
+		CHECK(frames_are(&s, a, 0x1000 * (10 + i), depths[i]));
+		CHECK_EQ_U(s.e[b].r.probe_id, 4);
+		CHECK(!s.e[b].stacked);
+	}
+	CHECK_EQ_U(d.emitted, 14);
+	drainer_free(&d);
+	fake_rings_free(&fr);
+}
+
+/* STACKED events followed by no or malformed stack records. */
+static void test_drain_stack_garbage(void)
+{
+	struct fake_rings fr;
+	struct drainer d;
+	static struct stack_sink s;
+	struct pvfbt_record ev = rec(1, 0, 5, 0, 0, 100), nx = rec(2, 1, 5, 0, 0, 101);
+	struct pvfbt_stack_record a, b;
+
+	s.n = 0;
+	fake_rings_init(&fr, 1, 3);
+	CHECK(drainer_init(&d, 1, sizeof(struct pvfbt_record), NREC,
+			   fr.base) == 0);
+	ev.flags |= PVFBT_REC_STACKED;
+
+#define ROUND(nslots, ...) do {						\
+		const void *_sl[] = { __VA_ARGS__ };			\
+		fake_push_slots(&fr, 0, _sl, nslots);			\
+		CHECK_EQ_U(drainer_collect(&d), nslots);		\
+		drainer_emit(&d, UINT64_MAX, stack_sink_fn, &s);	\
+	} while (0)
+
+	/* 0: a stack record first, with no event: skipped */
+	a = srec(&ev, 3, 0, 0x10);
+	ROUND(2, &a, &nx);
+	/* 1: no stack record: the next record is the next event */
+	ROUND(2, &ev, &nx);
+	/* 2: 2 frames, says one more follows, then one with nr 0 */
+	a = srec(&ev, 2, 1, 0x20);
+	b = srec(&ev, 0, 0, 0x30);
+	ROUND(4, &ev, &a, &b, &nx);
+	/* 3: the second record's more is wrong */
+	a = srec(&ev, 13, 2, 0x40);
+	b = srec(&ev, 13, 0, 0x60);
+	ROUND(4, &ev, &a, &b, &nx);
+	/* 4: another probe id */
+	a = srec(&ev, 3, 0, 0x70);
+	a.probe_id = 7;
+	ROUND(3, &ev, &a, &nx);
+	/* 5: nr too big; more too big */
+	a = srec(&ev, 14, 0, 0x80);
+	b = srec(&ev, 1, 3, 0x90);
+	ROUND(3, &ev, &a, &nx);
+	ROUND(3, &ev, &b, &nx);
+	/* 6: the chain is cut by head (never with a sane module) */
+	a = srec(&ev, 13, 1, 0xa0);
+	ROUND(2, &ev, &a);
+	/* 7: a good one after all that */
+	a = srec(&ev, 2, 0, 0xb0);
+	ROUND(3, &ev, &a, &nx);
+#undef ROUND
+	/* events: 1 + 2 + 2 + 2 + 2 + 2 + 2 + 1 + 2 */
+	CHECK_EQ_U(s.n, 16);
+	CHECK_EQ_U(d.collected, 16);
+	CHECK_EQ_U(d.stack_orphans, 1 + 1 + 1 + 1 + 1 + 1);
+	CHECK_EQ_U(d.stack_incomplete, 7);
+	CHECK_EQ_U(d.stack_records, 1 + 1 + 1 + 1);	/* rounds 2, 3, 6, 7 */
+	if (s.n == 16) {
+		CHECK(!s.e[0].stacked && s.e[0].r.probe_id == 5);
+		CHECK(s.e[1].stacked && s.e[1].incomplete && s.e[1].nr == 0);
+		CHECK(!s.e[2].stacked && s.e[2].r.probe_id == 5);
+		CHECK(s.e[3].incomplete && frames_are(&s, 3, 0x20, 2));
+		CHECK(!s.e[4].stacked && s.e[4].r.probe_id == 5);
+		CHECK(s.e[5].incomplete && frames_are(&s, 5, 0x40, 13));
+		CHECK(!s.e[6].stacked && s.e[6].r.probe_id == 5);
+		CHECK(s.e[7].incomplete && s.e[7].nr == 0);
+		CHECK(!s.e[8].stacked);
+		CHECK(s.e[9].incomplete && s.e[9].nr == 0);
+		CHECK(s.e[11].incomplete && s.e[11].nr == 0);
+		CHECK(s.e[13].incomplete && frames_are(&s, 13, 0xa0, 13));
+		CHECK(s.e[14].stacked && !s.e[14].incomplete &&
+		      frames_are(&s, 14, 0xb0, 2));
+		CHECK(!s.e[15].stacked && s.e[15].r.probe_id == 5);
+	}
+	drainer_free(&d);
+	fake_rings_free(&fr);
+}
+
+/* Stacks held back by the merge window stay with their event; an overrun
+ * that starts in the middle of a chain skips its rest. */
+static void test_drain_stack_holdback_overrun(void)
+{
+	struct fake_rings fr;
+	struct drainer d;
+	static struct stack_sink s;
+	struct pvfbt_ring_header *h;
+
+	s.n = 0;
+	fake_rings_init(&fr, 2, 0);
+	CHECK(drainer_init(&d, 2, sizeof(struct pvfbt_record), NREC,
+			   fr.base) == 0);
+	push_stacked(&fr, 0, rec(1, 0, 5, 0, 0, 50), 20);
+	push_stacked(&fr, 1, rec(1, 1, 5, 0, 0, 40), 3);
+	CHECK_EQ_U(drainer_collect(&d), 5);
+	CHECK_EQ_U(drainer_emit(&d, 45, stack_sink_fn, &s), 1);
+	push_stacked(&fr, 1, rec(2, 0, 5, 0, 0, 45), 27);
+	CHECK_EQ_U(drainer_collect(&d), 4);
+	CHECK_EQ_U(drainer_emit(&d, UINT64_MAX, stack_sink_fn, &s), 2);
+	CHECK_EQ_U(s.n, 3);
+	if (s.n == 3) {
+		CHECK(s.e[0].r.ts == 40 && frames_are(&s, 0, 0x1000 * 40, 3));
+		CHECK(s.e[1].r.ts == 45 && frames_are(&s, 1, 0x1000 * 45, 27));
+		CHECK(s.e[2].r.ts == 50 && frames_are(&s, 2, 0x1000 * 50, 20));
+	}
+	/* cpu 0: a broken head 2 records past a full ring: the oldest
+	 * readable slot is the second stack record of an event */
+	h = fr.base[0];
+	push_stacked(&fr, 0, rec(3, 0, 5, 0, 0, 60), 39);	/* 4 slots */
+	push_stacked(&fr, 0, rec(3, 0, 5, 0, 0, 61), 39);
+	push_stacked(&fr, 0, rec(3, 0, 5, 0, 0, 62), 1);	/* 2 slots */
+	CHECK_EQ_U(h->head - d.rings[0].tail, 10);
+	s.n = 0;
+	CHECK_EQ_U(drainer_collect(&d), NREC);
+	CHECK_EQ_U(d.overrun, 2);
+	CHECK_EQ_U(d.stack_orphans, 2);
+	CHECK_EQ_U(drainer_emit(&d, UINT64_MAX, stack_sink_fn, &s), 2);
+	CHECK(s.n == 2 && frames_are(&s, 0, 0x1000 * 61, 39) &&
+	      frames_are(&s, 1, 0x1000 * 62, 1));
+	/* pending stacks are freed by drainer_free */
+	push_stacked(&fr, 1, rec(2, 0, 5, 0, 0, 70), 27);
+	CHECK_EQ_U(drainer_collect(&d), 4);
+	drainer_free(&d);
+	fake_rings_free(&fr);
+}
+
 /* The whole consumer path on fake rings: drain -> count / latency. */
 struct pipe_ctx {
 	struct counts counts;
@@ -887,10 +1732,12 @@ struct pipe_ctx {
 	uint64_t events;
 };
 
-static void pipe_fn(const struct pvfbt_record *r, void *arg)
+static void pipe_fn(const struct pvfbt_record *r, const struct kstack *st,
+		    void *arg)
 {
 	struct pipe_ctx *p = arg;
 
+	CHECK(st == NULL);
 	p->events++;
 	counts_add(&p->counts, r);
 	lat_record(&p->lat, r);
@@ -1025,6 +1872,8 @@ static const struct {
 	{ "spec_provider", test_spec_provider },
 	{ "select_probes", test_select },
 	{ "select_long_name", test_long_name },
+	{ "select_literal_index_same_as_glob", test_select_literal_index },
+	{ "select_literal_1000_fast", test_select_literal_1000_fast },
 	{ "hist_buckets", test_hist_buckets },
 	{ "hist_print_quantize", test_hist_print },
 	{ "latency_simple", test_lat_simple },
@@ -1033,11 +1882,21 @@ static const struct {
 	{ "latency_aborted_unmatched", test_lat_aborted_and_unmatched },
 	{ "latency_threads_idle_irq_stack", test_lat_threads_and_stacks },
 	{ "latency_counts_equal_calls", test_lat_counts_equal_calls },
+	{ "latency_recursion_same_function", test_lat_recursion_same_function },
+	{ "latency_tailcall_flagged", test_lat_tailcall_flagged },
+	{ "latency_return_sites", test_lat_return_sites },
+	{ "latency_counts_with_tailcalls", test_lat_counts_with_tailcalls },
 	{ "latency_depth_limit", test_lat_depth_limit },
 	{ "json_escape", test_json_escape },
 	{ "event_format_text_json", test_event_format },
+	{ "ksyms_kallsyms", test_ksyms },
+	{ "event_format_tailcall_stack", test_event_format_tailcall_stack },
+	{ "stack_counts", test_stack_counts },
 	{ "drain_merge_holdback", test_drain_merge },
 	{ "drain_full_ring_overrun", test_drain_full_ring_and_overrun },
+	{ "drain_stack_records", test_drain_stack_records },
+	{ "drain_stack_garbage", test_drain_stack_garbage },
+	{ "drain_stack_holdback_overrun", test_drain_stack_holdback_overrun },
 	{ "drain_pipeline_count_latency", test_drain_pipeline },
 	{ "ko_read_symtab", test_ko_read },
 };
