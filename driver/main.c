@@ -49,7 +49,7 @@ static int claim(struct file *file)
 		owner_pid = task_tgid_nr(current);
 		pvfbt_ring_reset();
 		pvfbt_stats_reset();
-		pvfbt_set_filter(0, "");
+		pvfbt_set_filter(0, "", 0);
 	} else if (owner != file) {
 		err = -EBUSY;
 	}
@@ -69,7 +69,7 @@ static int pvfbt_release(struct inode *inode, struct file *file)
 	mutex_lock(&session_mutex);
 	if (owner == file) {
 		pvfbt_fbt_disable_all();
-		pvfbt_set_filter(0, "");
+		pvfbt_set_filter(0, "", 0);
 		owner = NULL;
 		owner_pid = 0;
 	}
@@ -212,7 +212,7 @@ static long do_filter(struct file *file, void __user *uarg)
 		return -EINVAL;
 	err = claim(file);
 	if (!err)
-		pvfbt_set_filter(req.pid, req.comm);
+		pvfbt_set_filter(req.pid, req.comm, req.exclude_pid);
 	return err;
 }
 

@@ -127,7 +127,7 @@ int pvfbt_ring_consume(const u64 *tails, u32 n);
 extern wait_queue_head_t pvfbt_wait;
 extern u32 pvfbt_ring_records;
 u32 pvfbt_ring_mmap_size(void);
-void pvfbt_set_filter(u32 pid, const char *comm);
+void pvfbt_set_filter(u32 pid, const char *comm, u32 exclude_pid);
 
 /* Per-CPU statistics; written from trap context with this_cpu_inc(). */
 DECLARE_PER_CPU(struct pvfbt_cpu_stats, pvfbt_stats);

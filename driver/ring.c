@@ -51,7 +51,7 @@ static struct irq_work wake_work;
 static atomic_t wake_pending;
 
 /* Filter applied at hit time; read without locks. */
-static u32 filter_pid;
+static u32 filter_pid, filter_exclude;
 static char filter_comm[TASK_COMM_LEN];
 static bool filter_on;
 
@@ -66,13 +66,14 @@ u32 pvfbt_ring_mmap_size(void)
 	return PAGE_SIZE + pvfbt_ring_records * sizeof(struct pvfbt_record);
 }
 
-void pvfbt_set_filter(u32 pid, const char *comm)
+void pvfbt_set_filter(u32 pid, const char *comm, u32 exclude_pid)
 {
 	WRITE_ONCE(filter_on, false);
 	synchronize_rcu();
 	filter_pid = pid;
+	filter_exclude = exclude_pid;
 	strscpy(filter_comm, comm, sizeof(filter_comm));
-	WRITE_ONCE(filter_on, pid || filter_comm[0]);
+	WRITE_ONCE(filter_on, pid || exclude_pid || filter_comm[0]);
 }
 
 static bool filtered_out(void)
@@ -80,6 +81,8 @@ static bool filtered_out(void)
 	if (!READ_ONCE(filter_on))
 		return false;
 	if (filter_pid && current->tgid != filter_pid)
+		return true;
+	if (filter_exclude && current->tgid == filter_exclude)
 		return true;
 	if (filter_comm[0] && strncmp(current->comm, filter_comm, TASK_COMM_LEN))
 		return true;
@@ -188,6 +191,12 @@ publish:
 		irq_work_queue(&wake_work);
 }
 
+/*
+ * poll(): readable once a ring is an eighth full, the level at which
+ * writers wake the consumer.  Below it the consumer drains on its poll
+ * timeout: reporting every record at once would turn the consumer's own
+ * system calls (which make records when traced) into a busy loop.
+ */
 bool pvfbt_ring_ready(void)
 {
 	int cpu;
@@ -195,7 +204,7 @@ bool pvfbt_ring_ready(void)
 	for_each_possible_cpu(cpu) {
 		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
 
-		if (smp_load_acquire(&r->hdr->head) != READ_ONCE(r->tail))
+		if (smp_load_acquire(&r->hdr->head) - READ_ONCE(r->tail) >= (r->mask + 1) / 8)
 			return true;
 	}
 	return false;

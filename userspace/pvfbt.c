@@ -770,12 +770,13 @@ static int cmd_trace(struct spec *specs)
 		die(1, "out of memory");
 
 	{
-		struct pvfbt_filter f = { .size = sizeof(f), .pid = opt.filter_pid };
+		/* Never our own process: see struct pvfbt_filter. */
+		struct pvfbt_filter f = { .size = sizeof(f), .pid = opt.filter_pid,
+					  .exclude_pid = (uint32_t)getpid() };
 
 		if (opt.filter_comm)
 			strncpy(f.comm, opt.filter_comm, sizeof(f.comm) - 1);
-		if (ioctl(fd, PVFBT_IOC_FILTER, &f) &&
-		    (opt.filter_pid || opt.filter_comm)) {
+		if (ioctl(fd, PVFBT_IOC_FILTER, &f)) {
 			int e = errno;
 
 			abort_child();

@@ -135,11 +135,16 @@ struct pvfbt_consume {
 	__u64 tails;		/* in: user pointer to __u64[nr_cpus] */
 };
 
-/* Record only the hits of these processes (0 = no filter). */
+/*
+ * Record only the hits of these processes.  Hits not recorded count as
+ * "filtered".  The consumer excludes itself: what it does to read and print
+ * the trace would otherwise be traced, and fed back into the trace.
+ */
 struct pvfbt_filter {
 	__u32 size;
 	__u32 pid;		/* tgid to keep, 0 for any */
 	char comm[16];		/* comm to keep, "" for any */
+	__u32 exclude_pid;	/* tgid never to record, 0 for none */
 };
 
 /*
