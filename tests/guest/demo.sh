@@ -1,21 +1,20 @@
 #!/bin/sh
-# make demo: what a user does in a Xen PV guest.
+# make demo: what a user does in a Xen PV guest.  Documentation/usage.md
+# quotes its output.
 set -e
+show() { echo; echo "# $*"; "$@"; }
 insmod /pvfbt.ko
-pvfbt --status
+show pvfbt --status
+show pvfbt -l -n 'fbt::vfs_read*:'
+show pvfbt -l -v -n 'fbt::xen_iret:' -n 'fbt::exc_int3:' -n 'fbt::__x64_sys_read:'
+show pvfbt -n 'fbt::sys_*:entry' -c 'cat /etc/passwd'
+show pvfbt --count -n 'fbt::sys_getppid:' -c 'getppid-loop 10000'
+show pvfbt --latency -n 'fbt::vfs_read:' -c 'cat /etc/passwd'
+show pvfbt --stack -n 'fbt::vfs_read:entry' --comm cat -c 'cat /etc/passwd'
+show pvfbt --count --stack -n 'fbt::ksys_read:entry' -c 'cat /etc/passwd'
+show pvfbt -n 'fbt::__x64_sys_read:' -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
+show pvfbt --json -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
 echo
-echo '# pvfbt -l -n fbt::sys_getpid*:'
-pvfbt -l -n 'fbt::sys_getp*:'
-echo
-echo "# pvfbt -n 'fbt::sys_*:entry' -c 'getppid-loop 3; ls / >/dev/null'"
-pvfbt -n 'fbt::sys_*:entry' --comm getppid-loop -c 'getppid-loop 3'
-echo
-echo "# pvfbt --count -n 'fbt::sys_getppid:' -c 'getppid-loop 10000'"
-pvfbt --count --comm getppid-loop -n 'fbt::sys_getppid:' -c 'getppid-loop 10000'
-echo
-echo "# pvfbt --latency --comm readn -n 'fbt::vfs_read:' -c 'readn /etc/passwd 100'"
-pvfbt --latency --comm readn -n 'fbt::vfs_read:' -c 'readn /etc/passwd 100'
-echo
-echo "# pvfbt -n 'fbt::sys_*:entry' -d 5 (the whole system)"
-pvfbt -n 'fbt::sys_*:entry' -d 5 | tail -n 15
+echo "# pvfbt -n 'fbt::sys_*:entry' -d 5 | tail -n 8   (the whole system)"
+pvfbt -n 'fbt::sys_*:entry' -d 5 | tail -n 8
 rmmod pvfbt
