@@ -592,7 +592,20 @@ static void scan_calls(struct worklist *w, unsigned long a, u32 size)
  */
 #define HOT_ROOT	PVFBT_ORDER_MAX
 static const char *const hot_roots[] = {
-	"text_poke", "copy_from_kernel_nofault", "flush_tlb_mm_range",
+	/* text_poke() and what it reaches through pointers (Xen: cr3) */
+	"text_poke", "text_poke_memcpy", "text_poke_set", "set_current_cr3",
+	"copy_from_kernel_nofault", "flush_tlb_mm_range", "switch_mm_irqs_off",
+	/* the timer tick and idle, as profiled with every entry armed */
+	"__sysvec_apic_timer_interrupt", "lapic_next_event", "update_wall_time",
+	"timekeeping_advance", "update_fast_timekeeper", "ntp_tick_length",
+	"tick_do_update_jiffies64", "calc_global_load", "task_tick_fair",
+	"task_tick_idle", "hrtick_update", "raw_notifier_call_chain",
+	"rebalance_domains", "run_rebalance_domains", "rcu_needs_cpu",
+	"get_next_timer_interrupt", "hrtimer_get_next_event",
+	"__sysvec_call_function_single", "generic_smp_call_function_single_interrupt",
+	"default_idle_call", "arch_cpu_idle", "amd_e400_idle", "xen_safe_halt",
+	"__xen_pv_evtchn_do_upcall", "evtchn_fifo_handle_events", "handle_irq_desc",
+	"generic_handle_irq", "handle_irq_for_port",
 	"hrtimer_interrupt", "__hrtimer_run_queues", "tick_sched_timer",
 	"tick_sched_handle", "update_process_times", "scheduler_tick", "sched_tick",
 	"account_process_tick", "irq_enter_rcu", "irq_exit_rcu", "__irq_exit_rcu",
@@ -638,6 +651,15 @@ static void compute_hot(void)
 		if (f)
 			f->hot = HOT_ROOT;
 	}
+#ifdef CONFIG_PARAVIRT
+	/* text_poke() maps its page through these: hypercalls under Xen PV. */
+	for (r = 0; r < sizeof(pv_ops.mmu) / sizeof(void *); r++) {
+		struct fbt_func *f = find_func(((unsigned long *)&pv_ops.mmu)[r]);
+
+		if (f)
+			f->hot = HOT_ROOT;
+	}
+#endif
 	for (level = HOT_ROOT; level > 1; level--)
 		for (i = 0; i < nr_funcs; i++)
 			if (funcs[i]->hot == level)
@@ -646,6 +668,15 @@ static void compute_hot(void)
 		n += !!funcs[i]->hot;
 	pr_info(PVFBT_NAME ": %u hot functions armed last\n", n);
 }
+
+/* The clocksources' read functions (and what they call, by the closure). */
+static const char *const clock_reads[] = {
+	"read_tsc", "read_hpet", "acpi_pm_read", "acpi_pm_read_verified",
+	"jiffies_read", "xen_clocksource_get_cycles", "xen_clocksource_read",
+	"kvm_clock_get_cycles", "kvm_clock_read", "read_hv_clock_tsc",
+	"read_hv_clock_msr", "pvclock_clocksource_read",
+	"pvclock_clocksource_read_nowd",
+};
 
 static void compute_trap_path(void)
 {
@@ -669,6 +700,18 @@ static void compute_trap_path(void)
 
 		if (pvfbt_ks.lookup_size_offset(roots[i], &size, &off) && !off)
 			scan_calls(&w, roots[i], size);
+	}
+	/*
+	 * Every record reads the clock: ktime_get_mono_fast_ns() calls the
+	 * clocksource's read() through a pointer.  Probing it (read_hpet in
+	 * a QEMU guest) made every hit recurse into itself up to the depth
+	 * guard: a third of all hits with every entry armed.
+	 */
+	for (i = 0; i < ARRAY_SIZE(clock_reads); i++) {
+		unsigned long a = pvfbt_ks.lookup_name(clock_reads[i]);
+
+		if (a)
+			mark_trap(&w, a);
 	}
 	/* --stack: pvfbt_record() unwinds through a pointer to these. */
 	if (pvfbt_ks.stack_trace_save_regs)
