@@ -30,7 +30,11 @@ struct drainer {
 	struct ring *rings;
 	struct pend *pending;		/* collected, not yet handed out */
 	size_t npending, cap;
+	struct pend *spare;		/* cap entries: where the held back go */
+	uint32_t *order;		/* cap entries: pending[] sorted by time */
 	size_t hold_max;		/* more pending than this: flush oldest */
+	int unordered;			/* emit at once, in no particular order
+					 * (counting needs no time order) */
 	uint64_t seq;
 	uint64_t collected;		/* events copied out of the rings */
 	uint64_t overrun;		/* records the consumer could not read */

@@ -765,6 +765,8 @@ static int cmd_trace(struct spec *specs)
 	map_rings(fd, &st, &bases);
 	if (drainer_init(&d, st.nr_cpus, st.record_size, st.ring_records, bases))
 		die(1, "cannot set up the rings");
+	/* Counts need no time order: no sorting, nothing held back. */
+	d.unordered = opt.mode == M_COUNT;
 	tails = calloc(st.nr_cpus, sizeof(*tails));
 	if (!tails)
 		die(1, "out of memory");
