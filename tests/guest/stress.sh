@@ -190,7 +190,7 @@ p_bad_input() {
 
 insmod /pvfbt.ko || { echo "Bail out! insmod failed"; exit 1; }
 insmod /tests/pvfbt_test.ko || { echo "Bail out! insmod pvfbt_test failed"; exit 1; }
-phases="mixed all_entry all_return enable_disable sigkill rmmod module_cycle bad_input"
+phases=${STRESS_PHASES:-"mixed all_entry all_return enable_disable sigkill rmmod module_cycle bad_input"}
 echo "KTAP version 1"
 echo "1..$(($(echo $phases | wc -w) + 1))"
 for p in $phases; do run $p p_$p; done
