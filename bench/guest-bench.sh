@@ -54,75 +54,72 @@ kp_clear() {
 	echo >$TR/set_ftrace_filter
 	echo >$TR/trace
 }
-# timed FN CFG CMD...: run CMD (which runs callbench) and report its figures.
-timed() {
+# one FN CFG CMD...: run CMD (which runs callbench for one repetition) and
+# append its figure to $T/v.FN.CFG ("x" when it failed).
+one() {
 	fn=$1 cfg=$2
 	shift 2
 	"$@" >$T/out 2>$T/err
 	rc=$?
-	v=$(awk '$1 == "callbench" { printf "%s ", $4 }' $T/out)
+	v=$(awk '$1 == "callbench" { printf "%s", $4 }' $T/out)
 	if [ $rc != 0 ] || [ -z "$v" ]; then
 		say "$fn $cfg failed (status $rc):"
 		sed 's/^/#   /' $T/out $T/err | tail -n 20
-		echo "BENCH hit $fn $cfg"
-		return 1
+		v=x
 	fi
-	echo "BENCH hit $fn $cfg $v"
+	printf '%s ' "$v" >>$T/v.$fn.$cfg
+	[ $rc = 0 ]
 }
 kp_note() {	# what the kernel made of probe pvb: [OPTIMIZED], [FTRACE]...
 	l=$(grep -m1 -E ' (k|r) ' $KP/list 2>/dev/null | sed 's/^[0-9a-f]* *//')
 	h=$(awk '$1 == "pvb" { print "hits " $2 ", misses " $3 }' $TR/kprobe_profile)
-	echo "BENCH note $1 $2 $l; $h"
+	echo "$l; $h" >$T/n.$1.$2
 }
+CFGS="baseline pvfbt-entry pvfbt-return pvfbt-both kprobe-int3 kprobe-opt kretprobe kprobe-ftrace ftrace-function baseline2"
 
-if part hit; then
-	for fn in getppid read; do
-		if [ $fn = getppid ]; then sym=__x64_sys_getppid n=$N_GETPPID; else sym=vfs_read n=$N_READ; fi
-		run="callbench $fn $n $REPS"
-		off=$(pvfbt-arm list | awk -v s=$sym '$4 == s && $3 == "vmlinux" { print $2; exit }')
-		[ -n "$off" ] || { say "$sym has no usable pvfbt entry probe"; off=5; }
-		echo "BENCH note $fn site $sym+$off"
-		args='a0=%di a1=%si a2=%dx a3=%cx a4=%r8 a5=%r9'
-		kp_clear
-
-		timed $fn baseline $run
-
-		for k in entry return both; do
-			spec=fbt:vmlinux:$sym:$k
-			[ $k = both ] && spec=fbt:vmlinux:$sym:
-			timed $fn pvfbt-$k pvfbt -q -n $spec -c "$run" &&
-			echo "BENCH note $fn pvfbt-$k $(grep '^pvfbt: hits' $T/err)"
-		done
-
+# cfg FN CFG: set CFG up, run one repetition of FN, tear it down.
+cfg() {
+	fn=$1 c=$2
+	run="callbench $fn $n 1"
+	case $c in
+	baseline|baseline2)
+		one $fn $c $run ;;
+	pvfbt-entry|pvfbt-return|pvfbt-both)
+		k=${c#pvfbt-}
+		spec=fbt:vmlinux:$sym:$k
+		[ $k = both ] && spec=fbt:vmlinux:$sym:
+		one $fn $c pvfbt -q -n $spec -c "$run" &&
+			grep '^pvfbt: hits' $T/err >$T/n.$fn.$c ;;
+	kprobe-int3)
 		# A kprobe at the entry instruction, on the int3 path.
 		echo 0 >/proc/sys/debug/kprobes-optimization
 		echo "p:kprobes/pvb $sym+$off $args" >>$TR/kprobe_events &&
 		echo 1 >$TR/events/kprobes/pvb/enable && sleep 1 &&
-		timed $fn kprobe-int3 $run && kp_note $fn kprobe-int3
-		kp_clear
-
+		one $fn $c $run && kp_note $fn $c
+		kp_clear ;;
+	kprobe-opt)
 		# The same kprobe as the kernel places it: optimized when it can be.
 		echo 1 >/proc/sys/debug/kprobes-optimization
 		echo "p:kprobes/pvb $sym+$off $args" >>$TR/kprobe_events &&
 		echo 1 >$TR/events/kprobes/pvb/enable && {
 			i=0
 			while [ $i -lt 10 ] && ! grep -q OPTIMIZED $KP/list; do sleep 0.5; i=$((i + 1)); done
-			timed $fn kprobe-opt $run && kp_note $fn kprobe-opt
+			one $fn $c $run && kp_note $fn $c
 		}
-		kp_clear
-
+		kp_clear ;;
+	kretprobe)
 		# A kretprobe (its entry half is a kprobe at +0, on ftrace).
 		echo "r:kprobes/pvb $sym ret=\$retval" >>$TR/kprobe_events &&
 		echo 1 >$TR/events/kprobes/pvb/enable &&
-		timed $fn kretprobe $run && kp_note $fn kretprobe
-		kp_clear
-
+		one $fn $c $run && kp_note $fn $c
+		kp_clear ;;
+	kprobe-ftrace)
 		# A kprobe at function+0: the fentry site, through ftrace.
 		echo "p:kprobes/pvb $sym $args" >>$TR/kprobe_events &&
 		echo 1 >$TR/events/kprobes/pvb/enable &&
-		timed $fn kprobe-ftrace $run && kp_note $fn kprobe-ftrace
-		kp_clear
-
+		one $fn $c $run && kp_note $fn $c
+		kp_clear ;;
+	ftrace-function)
 		# The function tracer, filtered to that one function (by the name
 		# ftrace knows it by: __x64_sys_getppid is an alias of
 		# __do_sys_getppid).  Reading the trace file is slow under TCG:
@@ -132,16 +129,38 @@ if part hit; then
 			grep -qx "$s" $TR/available_filter_functions && { fsym=$s; break; }
 		done
 		if [ -n "$fsym" ] && echo $fsym >$TR/set_ftrace_filter && echo function >$TR/current_tracer; then
-			timed $fn ftrace-function $run &&
-			echo "BENCH note $fn ftrace-function $fsym; $(cat $TR/per_cpu/cpu*/stats |
-				awk '/^entries:/ { e += $2 } /^overrun:/ { o += $2 } END { print "ring entries " e ", overrun " o }')"
+			one $fn $c $run &&
+			echo "$fsym; $(cat $TR/per_cpu/cpu*/stats |
+				awk '/^entries:/ { e += $2 } /^overrun:/ { o += $2 } END { print "ring entries " e ", overrun " o }')" >$T/n.$fn.$c
 		else
-			echo "BENCH hit $fn ftrace-function"
-			echo "BENCH note $fn ftrace-function $sym is not in available_filter_functions"
+			printf 'x ' >>$T/v.$fn.$c
+			echo "$sym is not in available_filter_functions" >$T/n.$fn.$c
 		fi
-		kp_clear
+		kp_clear ;;
+	esac
+}
 
-		timed $fn baseline2 $run
+if part hit; then
+	# Repetitions are interleaved: round r runs every configuration once,
+	# so a change in the host's load during the run weighs on all of them
+	# alike instead of on whichever configuration was running then.
+	for fn in getppid read; do
+		if [ $fn = getppid ]; then sym=__x64_sys_getppid n=$N_GETPPID; else sym=vfs_read n=$N_READ; fi
+		off=$(pvfbt-arm list | awk -v s=$sym '$4 == s && $3 == "vmlinux" { print $2; exit }')
+		[ -n "$off" ] || { say "$sym has no usable pvfbt entry probe"; off=5; }
+		echo "BENCH note $fn site $sym+$off"
+		args='a0=%di a1=%si a2=%dx a3=%cx a4=%r8 a5=%r9'
+		kp_clear
+		rm -f $T/v.$fn.* $T/n.$fn.*
+		r=1
+		while [ $r -le $REPS ]; do
+			for c in $CFGS; do cfg $fn $c; done
+			r=$((r + 1))
+		done
+		for c in $CFGS; do
+			echo "BENCH hit $fn $c $(sed 's/x //g; s/x$//' $T/v.$fn.$c)"
+			[ -f $T/n.$fn.$c ] && echo "BENCH note $fn $c $(cat $T/n.$fn.$c)"
+		done
 	done
 fi
 

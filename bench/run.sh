@@ -87,6 +87,8 @@ function kv(line, key,   a, n, i) {	# value after KEY in a line of key value pai
 	return ""
 }
 FNR == 1 { mode = FILENAME; sub(/\.txt$/, "", mode); sub(/.*-/, "", mode); modes[++nm] = mode }
+# The Xen console ends lines with CR: a trailing "\r" field would count as a 0.
+{ sub(/\r$/, ""); $0 = $0 }
 $1 != "BENCH" { next }
 $2 == "meta" { meta[mode, $3] = $4; metakeys[$3] = 1; next }
 $2 == "hit" {
