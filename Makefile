@@ -2,20 +2,31 @@
 #
 #   make deps     install what the build and the guests need (idempotent)
 #   make          build pvfbt.ko for KVER, userspace/pvfbt and the guest programs
-#   make check    deps + build + host tests + in-guest tests in both guests
+#   make check    for every kernel line: deps + build + both guests (native,
+#                 Xen PV) + short stress; host and DKMS tests (tests/check.sh)
 #   make demo     deps + build + a traced Xen PV guest
 #   make stress / make bench   long runs, never part of check
-KVER ?= $(shell awk '!/^\#/ && NF >= 2 { print $$1; exit }' scripts/kernels.tsv)
-KDIR ?= /usr/src/linux-headers-$(KVER)
+# KVER=VER (command line or environment) narrows deps and check to that
+# kernel; without it they cover every row of scripts/kernels.tsv, and the
+# other targets use the first row.
+KVERS_ALL := $(shell awk '!/^\#/ && NF >= 2 { print $$1 }' scripts/kernels.tsv)
+KVERS := $(if $(filter command line environment,$(origin KVER)),$(KVER),$(KVERS_ALL))
+KVER ?= $(firstword $(KVERS_ALL))
+# The installed headers, else those scripts/deps.sh extracts into .cache/.
+KDIR ?= $(or $(patsubst %/Makefile,%,$(wildcard /usr/src/linux-headers-$(KVER)/Makefile)),$(CURDIR)/.cache/headers/$(KVER)/usr/src/linux-headers-$(KVER))
 BUILD := build/$(KVER)
 MODSRC := Kbuild driver arch provider include
 MODFILES := $(shell find $(MODSRC) -type f 2>/dev/null)
 
-.PHONY: all deps module userspace progs check demo stress bench install clean
+.PHONY: all deps deps-kver module userspace progs check demo stress bench install clean
 
 all: module userspace progs
 
 deps:
+	@scripts/deps.sh $(KVERS)
+
+# What KVER alone needs (demo, stress, bench).
+deps-kver:
 	@scripts/deps.sh $(KVER)
 
 module: $(BUILD)/pvfbt.ko $(BUILD)/pvfbt_test.ko
@@ -42,16 +53,18 @@ userspace:
 progs:
 	$(MAKE) -C tests/guest/progs
 
-check: deps
-	@tests/check.sh $(KVER)
+# Runs deps itself, per kernel, so that one kernel's failure is counted
+# and the others are still tested.
+check:
+	@tests/check.sh $(KVERS)
 
-demo: deps all
+demo: deps-kver all
 	@tests/vm/run --xen --kver $(KVER) -- sh /tests/demo.sh
 
-stress: deps all
+stress: deps-kver all
 	@tests/stress.sh $(KVER) 5000000 10
 
-bench: deps all
+bench: deps-kver all
 	@bench/run.sh $(KVER)
 
 # The consumer, its man page and the module for KVER (scripts/install.sh).

@@ -1,50 +1,124 @@
 #!/usr/bin/env bash
-# make check: build, host tests, then the in-guest tests in a native and a
-# Xen PV guest.  Every suite prints KTAP; this script counts the top-level
-# "ok"/"not ok" lines of each and ends with one line "N passed, N failed".
-#   tests/check.sh [KVER]
+# make check: every test, for every kernel line (or the KVERs given).
+#
+#   tests/check.sh [KVER]...     (default: every row of scripts/kernels.tsv)
+#
+# 1. per kernel: set-up (scripts/deps.sh KVER) and build (make all KVER=...)
+# 2. once: the host tests (the decoder, against the pinned kernel's image;
+#    the consumer), and the DKMS build for the kernels (tests/host/dkms/check)
+# 3. per kernel that built: the in-guest suite in a native and in a Xen PV
+#    guest, then the short stress (1,000,000 hits, 3 rounds) in both
+#
+# Every suite prints KTAP.  Its top-level results are shown (and kept in
+# build/check/) with the suite's label put before the test's name, so that a
+# result says where it ran: LINE/MODE/NAME for the guests (6.12/xen-pv/
+# getppid_exact, 6.1/native/stress/mixed), host/decoder/..., host/consumer/...,
+# dkms/...  A set-up or build that fails, or a suite that crashed, ran no
+# test or fewer than its plan, counts as one failure ("not ok - LABEL ...").
+# The last line is "N passed, N failed"; the exit status is 1 if anything
+# failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
-kver=${1:-$(default_kver)}
-cd "$top"
-out=$top/build/$kver/check
-mkdir -p "$out"
-passed=0 failed=0
+cd "$top" || exit 1
+if (($#)); then kvers=("$@"); else mapfile -t kvers < <(all_kvers); fi
+out=$top/build/check
+mkdir -p "$out" && rm -f "$out"/*.log
+passed=0 failed=0 failures=()
+trap 'exit 130' INT TERM
 
-# suite NAME COMMAND...: run it, show its output, count its KTAP results.
-suite() {
-	local name=$1 rc p f
+fail() {	# LABEL TEXT: one failure that is not a KTAP result of a suite
+	echo "not ok - $1 $2"
+	failures+=("$1 $2")
+	failed=$((failed + 1))
+}
+
+# step LABEL COMMAND...: a set-up step; only its failure is counted.
+step() {
+	local label=$1 t=$SECONDS
 	shift
-	echo "=== $name: $*"
-	"$@" 2>&1 | tee "$out/$name.log"
+	echo "=== $label: $*"
+	if "$@"; then
+		echo "=== $label: done ($((SECONDS - t)) s)"
+	else
+		fail "$label" "failed"
+		return 1
+	fi
+}
+
+# suite LABEL COMMAND...: run it, show its output with its top-level KTAP
+# results labelled, count them.  The console excerpt tests/vm/run prints
+# when a guest fails ("---- console ... ----" to "----") is not counted: it
+# may repeat results.  Fewer results than the plan ("1..N") is a failure.
+suite() {
+	local label=$1 log rc p f plan why t=$SECONDS
+	shift
+	log=$out/${label//\//-}.log
+	echo "=== $label: $*"
+	"$@" 2>&1 | sed -u -E "s#^(not ok|ok) ([0-9]+) #\\1 \\2 $label/#" | tee "$log"
 	rc=${PIPESTATUS[0]}
-	p=$(grep -cE '^ok [0-9]+' "$out/$name.log")
-	f=$(grep -cE '^not ok [0-9]+' "$out/$name.log")
-	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		echo "not ok - $name exited $rc without a failing test"
-		f=1
-	fi
-	if [ "$p" = 0 ] && [ "$f" = 0 ]; then
-		echo "not ok - $name ran no test"
-		f=1
-	fi
-	echo "=== $name: $p passed, $f failed"
+	{ read -r p f plan; mapfile -t -O "${#failures[@]}" failures; } < <(awk '
+		/^---- console / { skip = 1; next }
+		skip && /^----$/ { skip = 0; next }
+		skip { next }
+		/^ok [0-9]+ / { p++ }
+		/^not ok [0-9]+ / { f++; sub(/^not ok [0-9]+ /, ""); names[f] = $0 }
+		!plan && /^1\.\.[0-9]+$/ { plan = substr($0, 4) }
+		END { print p + 0, f + 0, plan + 0; for (i = 1; i <= f; i++) print names[i] }' "$log")
 	passed=$((passed + p)) failed=$((failed + f))
+	why=$(sed -n 's/^pvfbt: FAIL: //p' "$log" | head -n 1)
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		fail "$label" "exited $rc without a failing test${why:+: $why}"; f=1
+	elif [ "$p" = 0 ] && [ "$f" = 0 ]; then
+		fail "$label" "ran no test"; f=1
+	elif ((p + f < plan)); then
+		fail "$label" "ran $((p + f)) of $plan planned tests (exit $rc)${why:+: $why}"; f=$((f + 1))
+	fi
+	echo "=== $label: $p passed, $f failed ($((SECONDS - t)) s)"
 }
 
 t0=$SECONDS
-if ! make -s all KVER="$kver"; then
-	echo "build failed"
-	echo "0 passed, 1 failed"
-	exit 1
+known=() ready=()
+for kver in "${kvers[@]}"; do
+	if ! line=$(kernel_line "$kver"); then
+		fail "$kver" "is not a kernel of scripts/kernels.tsv"
+		continue
+	fi
+	known+=("$kver")
+	step "$line/deps" scripts/deps.sh "$kver" &&
+		step "$line/build" make -s all KVER="$kver" &&
+		ready+=("$kver")
+done
+
+if ((${#known[@]})); then
+	# Kernel-independent: once.  The decoder oracle reads every instruction
+	# of the pinned kernel's image (the first row; deps always fetches it).
+	suite host/decoder make -s -C tests/host check KVER="$(default_kver)"
+	suite host/consumer make -s -C tests/host/consumer check
+	# dkms.conf against each kernel's headers (deps has fetched them).
+	suite dkms tests/host/dkms/check "${known[@]}"
 fi
-suite host-decoder make -s -C tests/host check KVER="$kver"
-suite host-consumer make -s -C tests/host/consumer check
-suite guest-native tests/vm/run --native --kver "$kver" --timeout 1200 -- sh /tests/run-tests.sh native
-suite guest-xen tests/vm/run --xen --kver "$kver" --timeout 1800 -- sh /tests/run-tests.sh xen-pv
-# The stress suite, shorter than make stress: 1,000,000 hits, 3 rounds.
-suite stress tests/stress.sh "$kver" 1000000 3
-echo "=== make check ($kver) took $((SECONDS - t0)) s"
+
+for kver in ${ready[@]+"${ready[@]}"}; do
+	line=$(kernel_line "$kver")
+	for env in native xen-pv; do
+		mode=--${env%-pv}
+		limit=$([ "$env" = native ] && echo 1200 || echo 1800)
+		suite "$line/$env" tests/vm/run "$mode" --kver "$kver" --timeout "$limit" -- \
+			sh /tests/run-tests.sh "$env"
+	done
+	# The stress suite as make stress runs it (tests/stress.sh), shorter.
+	for env in native xen-pv; do
+		mode=--${env%-pv}
+		suite "$line/$env/stress" tests/vm/run "$mode" --kver "$kver" --timeout 3000 -- \
+			sh /tests/stress.sh "$env" 1000000 3
+	done
+done
+
+if ((${#failures[@]})); then
+	echo "=== failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "=== make check (${kvers[*]}) took $((SECONDS - t0)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
