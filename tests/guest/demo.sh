@@ -14,7 +14,5 @@ show pvfbt --stack -n 'fbt::vfs_read:entry' --comm cat -c 'cat /etc/passwd'
 show pvfbt --count --stack -n 'fbt::ksys_read:entry' -c 'cat /etc/passwd'
 show pvfbt -n 'fbt::__x64_sys_read:' -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
 show pvfbt --json -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
-echo
-echo "# pvfbt -n 'fbt::sys_*:entry' -d 5 | tail -n 8   (the whole system)"
-pvfbt -n 'fbt::sys_*:entry' -d 5 | tail -n 8
+show pvfbt --count -n 'fbt::sys_*:entry' -c 'sh -c "ls / >/dev/null; cat /etc/passwd >/dev/null"'
 rmmod pvfbt
