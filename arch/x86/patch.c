@@ -31,6 +31,7 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <asm/sync_core.h>
+#include <asm/tlbflush.h>
 #include "driver/pvfbt.h"
 #include "arch/x86/slots.h"
 
@@ -59,8 +60,21 @@ module_param(poke_gap, uint, 0644);
 MODULE_PARM_DESC(poke_gap, "largest run of unchanged bytes one text_poke() rewrites to join two writes");
 static u8 *span;		/* SPAN_SIZE, under text_mutex */
 
+/*
+ * The end of a batch on every CPU.  sync_core() is what x86 asks of a CPU
+ * that may run code another CPU modified.  The TLB flush is for emulators:
+ * QEMU's TCG keeps a per-vCPU cache from guest address to translated code,
+ * and a lookup racing with the invalidation of a block we rewrote can leave
+ * that cache pointing at the old translation, until the vCPU's next TLB
+ * flush.  A CPU that then traps on an int3 we have just removed is sent back
+ * to the same address by the kernel's kprobe handler ("int3 removed, run
+ * the original instruction") and finds the old int3 again: in the stress
+ * suite one CPU spun there for minutes (RCU stall at a tail-call site).  A
+ * flush here empties that cache on every vCPU after our writes.
+ */
 static void do_sync_core(void *info)
 {
+	__flush_tlb_all();
 	sync_core();
 }
 
