@@ -13,15 +13,17 @@
  * first step of text_poke_bp() and of kprobes).
  *
  * Writes are queued between pvfbt_poke_begin() and pvfbt_poke_end() and
- * applied there, coalesced: queued writes close to each other (poke_gap)
- * within two consecutive pages become one text_poke() of the span from the
- * first to the last, whose other bytes are rewritten with the values they
- * already have (read under text_mutex, which every writer of kernel text
- * holds, so they cannot change in between).  A text_poke() costs a temporary mm switch, PTE
- * writes (hypercalls under Xen PV) and a TLB flush whatever its length, so
- * arming every function's entry costs a fraction of a poke per function.  Slot writes are applied before int3 writes, so a slot
- * is in place before any CPU can trap into it; the batch ends with one
- * synchronisation of every CPU (an IPI that runs sync_core()).
+ * applied there, sorted; writes that touch each other (a run of slots), or
+ * at most poke_gap bytes apart, within two consecutive pages become one
+ * text_poke() of the span from the first to the last, any bytes between
+ * them rewritten with the values they already have (read under text_mutex,
+ * which every writer of kernel text holds, so they cannot change in
+ * between).  A text_poke() costs a temporary mm switch, PTE writes
+ * (hypercalls under Xen PV) and a TLB flush whatever its length, so slots
+ * are written with a few calls, not one per site.  Slot writes are applied
+ * before int3 writes, so a slot is in place before any CPU can trap into
+ * it; the batch ends with one synchronisation of every CPU (an IPI that
+ * runs sync_core()).
  */
 #include <linux/kernel.h>
 #include <linux/smp.h>
@@ -31,7 +33,6 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <asm/sync_core.h>
-#include <asm/tlbflush.h>
 #include "driver/pvfbt.h"
 #include "arch/x86/slots.h"
 
@@ -50,31 +51,22 @@ static u32 nr_queued, cap_queued;
 #define SPAN_SIZE	(2 * PAGE_SIZE)
 /*
  * Two writes share a text_poke() only if at most poke_gap bytes lie between
- * them: rewriting unchanged bytes is not free either (under QEMU TCG every
- * store to a code page invalidates its translations; 1,000 sparse sites
- * took 10x longer with whole-page spans).  1024 was the best of 0..8192 for
- * arming every entry, natively and under Xen PV, in the test bench.
+ * them, bytes that are then rewritten with their own values.  The default
+ * is 0: only writes that touch (a run of slots) are joined, and no byte is
+ * written that does not change.  Rewriting unchanged code while other CPUs
+ * run it is not something x86's cross-modifying-code rules promise, and
+ * under QEMU TCG it left a stale translation: with poke_gap=1024 a CPU spun
+ * on an int3 that was no longer in memory (3 runs of 3 of the stress
+ * suite), never with 0.  A larger gap saves text_poke() calls (each maps a
+ * page, switches mm, flushes): measure before raising it.
  */
-static uint poke_gap = 1024;
+static uint poke_gap;
 module_param(poke_gap, uint, 0644);
-MODULE_PARM_DESC(poke_gap, "largest run of unchanged bytes one text_poke() rewrites to join two writes");
+MODULE_PARM_DESC(poke_gap, "largest run of unchanged bytes one text_poke() rewrites to join two writes (default 0: none)");
 static u8 *span;		/* SPAN_SIZE, under text_mutex */
 
-/*
- * The end of a batch on every CPU.  sync_core() is what x86 asks of a CPU
- * that may run code another CPU modified.  The TLB flush is for emulators:
- * QEMU's TCG keeps a per-vCPU cache from guest address to translated code,
- * and a lookup racing with the invalidation of a block we rewrote can leave
- * that cache pointing at the old translation, until the vCPU's next TLB
- * flush.  A CPU that then traps on an int3 we have just removed is sent back
- * to the same address by the kernel's kprobe handler ("int3 removed, run
- * the original instruction") and finds the old int3 again: in the stress
- * suite one CPU spun there for minutes (RCU stall at a tail-call site).  A
- * flush here empties that cache on every vCPU after our writes.
- */
 static void do_sync_core(void *info)
 {
-	__flush_tlb_all();
 	sync_core();
 }
 
