@@ -185,9 +185,48 @@ void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len)
 	queue_write((unsigned long)addr, bytes, len, 0);
 }
 
+/*
+ * Removing an int3 is written twice.  Under QEMU TCG (MTTCG), a vCPU that
+ * translates the code around a site while another vCPU writes the site's
+ * byte back can keep a translation made from the int3 that is no longer in
+ * memory; the kernel's kprobe int3 handler then sends it back to the same
+ * address ("int3 removed, run the original instruction") for ever, or,
+ * once pvfbt is gone, nothing claims it: the stress suite hit both (RCU
+ * stall on 6.1, "Oops: int3" on 6.12) at tail-call sites that a workload
+ * ran in a loop.  After the first write and the sync, memory holds the
+ * original byte; writing it again invalidates any translation made in
+ * between, and a translation racing with this second write reads the
+ * original byte either way.  On hardware it rewrites a byte with itself.
+ */
+static void rewrite_restores(void)
+{
+	u32 i;
+
+	for (i = 0; i < nr_queued; i++) {
+		struct poke *p = &queue[i];
+
+		if (p->len == 1 && p->bytes[0] != 0xcc && !in_slot_area(p->addr))
+			pvfbt_ks.text_poke((void *)p->addr, p->bytes, 1);
+	}
+}
+
 void pvfbt_poke_end(void)
 {
-	flush();
+	bool restores = false;
+	u32 i;
+
+	if (nr_queued) {
+		sort(queue, nr_queued, sizeof(*queue), cmp_poke, NULL);
+		apply(queue, nr_queued);
+	}
+	for (i = 0; i < nr_queued && !restores; i++)
+		restores = queue[i].len == 1 && queue[i].bytes[0] != 0xcc &&
+			   !in_slot_area(queue[i].addr);
+	if (restores) {
+		on_each_cpu(do_sync_core, NULL, 1);
+		rewrite_restores();
+	}
+	nr_queued = 0;
 	mutex_unlock(pvfbt_ks.text_mutex);
 	on_each_cpu(do_sync_core, NULL, 1);
 }
