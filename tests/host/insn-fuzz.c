@@ -402,47 +402,21 @@ static const char *const gname2[] = { "random", "prefixed-random", "real", "flip
 
 static int tie_break(void)
 {
-	char tmpl[] = "/tmp/pvfbt-fuzz-XXXXXX", cmd[256], line[512];
-	int fd, *objlen, bad = 0;
+	struct objdump_insn *oi;
+	int *objlen, bad = 0;
 	size_t i;
-	FILE *f;
 
 	if (!npend)
 		return 0;
 	objlen = calloc(npend, sizeof(int));
-	fd = mkstemp(tmpl);
-	for (i = 0; i < npend; i++) {
-		unsigned char slot[32];
-
-		memset(slot, 0x90, sizeof(slot));
-		memcpy(slot, pend[i].b, pend[i].n);
-		if (write(fd, slot, sizeof(slot)) != sizeof(slot))
-			return 1000000;
-		objlen[i] = -2;
-	}
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m i386:x86-64 --insn-width=16 %s", tmpl);
-	f = popen(cmd, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long off;
-		char *t1, *t2, *p;
-		int n = 0;
-
-		if (sscanf(line, " %lx:", &off) != 1 || !(t1 = strchr(line, '\t')))
-			continue;
-		t2 = strchr(t1 + 1, '\t');
-		if (off % 32 || off / 32 >= npend)
-			continue;
-		for (p = t1 + 1; t2 ? p < t2 : *p != 0; p++)
-			if (isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1])) {
-				n++;
-				p++;
-			}
-		objlen[off / 32] = (t2 && strstr(t2, "(bad)")) ? -1 : n;
-	}
-	if (f)
-		pclose(f);
-	unlink(tmpl);
+	oi = calloc(npend, sizeof(*oi));
+	if (!objlen || !oi)
+		return 1000000;
+	for (i = 0; i < npend; i++)
+		oi[i] = (struct objdump_insn){ pend[i].b, pend[i].n };
+	if (objdump_lengths(oi, npend, objlen, NULL))
+		return 1000000;
+	free(oi);
 	for (i = 0; i < npend; i++) {
 		char hx[64];
 

@@ -486,49 +486,27 @@ static void walk(csh cs, cs_insn *ci, struct stats *s, const struct func *f, int
 /* objdump tie-breaker over all pending disagreements, in one batch */
 static void tie_break(struct stats *s, const char *label)
 {
-	char tmpl[] = "/tmp/pvfbt-oracle-XXXXXX", cmd[256], line[512];
+	struct objdump_insn *oi;
+	char (*mn)[48];
 	size_t i;
-	int fd, *objlen;
-	FILE *f;
+	int *objlen;
 
 	if (!s->npend)
 		return;
 	objlen = calloc(s->npend, sizeof(int));
-	fd = mkstemp(tmpl);
-	for (i = 0; i < s->npend; i++) {
-		unsigned char slot[32];
-
-		memset(slot, 0x90, sizeof(slot));
-		memcpy(slot, s->pend[i].b, s->pend[i].n);
-		if (write(fd, slot, sizeof(slot)) != sizeof(slot))
-			die("write %s", tmpl);
-		objlen[i] = -2;
-	}
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m i386:x86-64 --insn-width=16 %s", tmpl);
-	f = popen(cmd, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long off;
-		char *t1, *t2;
-		int n = 0;
-
-		if (sscanf(line, " %lx:", &off) != 1 || !(t1 = strchr(line, '\t')))
-			continue;
-		t2 = strchr(t1 + 1, '\t');
-		if (off % 32 || off / 32 >= s->npend)
-			continue;
-		for (char *p = t1 + 1; t2 ? p < t2 : *p; p++)
-			if (isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1])) {
-				n++;
-				p++;
-			}
-		objlen[off / 32] = (t2 && strstr(t2, "(bad)")) ? -1 : n;
-		if (t2)
-			sscanf(t2 + 1, "%47s", s->pend[off / 32].objmn);
-	}
-	if (f)
-		pclose(f);
-	unlink(tmpl);
+	oi = calloc(s->npend, sizeof(*oi));
+	mn = calloc(s->npend, sizeof(*mn));
+	if (!objlen || !oi || !mn)
+		die("%s: out of memory", "tie-break");
+	for (i = 0; i < s->npend; i++)
+		oi[i] = (struct objdump_insn){ s->pend[i].b, s->pend[i].n };
+	if (objdump_lengths(oi, s->npend, objlen, mn))
+		die("cannot write the objdump input in %s", "/tmp");
+	for (i = 0; i < s->npend; i++)
+		if (mn[i][0])
+			memcpy(s->pend[i].objmn, mn[i], sizeof(mn[i]));
+	free(oi);
+	free(mn);
 	for (i = 0; i < s->npend; i++) {
 		struct pending *p = &s->pend[i];
 		char hx[64];
