@@ -54,60 +54,23 @@ static long expect_jcc2(long x) { return x ? 5 : 6; }
 /* Each push shape returns the pushed register (x * 3) plus x. */
 static long expect_push(long x) { return 4 * x; }
 
-static noinline long call_push_rbx(long x)
-{
-	register long reg asm("rbx") = x * 3;
-	long r;
-
-	asm volatile("call pvfbt_test_push_rbx"
-		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
-		       "r10", "r11", "memory", "cc");
-	return r;
+/* call_push_REG(x): REG = x * 3, then call pvfbt_test_push_REG. */
+#define CALL_PUSH(reg)							\
+static noinline long call_push_##reg(long x)				\
+{									\
+	register long v asm(#reg) = x * 3;				\
+	long r;								\
+									\
+	asm volatile("call pvfbt_test_push_" #reg			\
+		     : "=a"(r), "+r"(v) : "D"(x) : "rcx", "rdx", "rsi", "r8", \
+		       "r9", "r10", "r11", "memory", "cc");		\
+	return r;							\
 }
-
-static noinline long call_push_r12(long x)
-{
-	register long reg asm("r12") = x * 3;
-	long r;
-
-	asm volatile("call pvfbt_test_push_r12"
-		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
-		       "r10", "r11", "memory", "cc");
-	return r;
-}
-
-static noinline long call_push_r13(long x)
-{
-	register long reg asm("r13") = x * 3;
-	long r;
-
-	asm volatile("call pvfbt_test_push_r13"
-		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
-		       "r10", "r11", "memory", "cc");
-	return r;
-}
-
-static noinline long call_push_r14(long x)
-{
-	register long reg asm("r14") = x * 3;
-	long r;
-
-	asm volatile("call pvfbt_test_push_r14"
-		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
-		       "r10", "r11", "memory", "cc");
-	return r;
-}
-
-static noinline long call_push_r15(long x)
-{
-	register long reg asm("r15") = x * 3;
-	long r;
-
-	asm volatile("call pvfbt_test_push_r15"
-		     : "=a"(r), "+r"(reg) : "D"(x) : "rcx", "rdx", "rsi", "r8", "r9",
-		       "r10", "r11", "memory", "cc");
-	return r;
-}
+CALL_PUSH(rbx)
+CALL_PUSH(r12)
+CALL_PUSH(r13)
+CALL_PUSH(r14)
+CALL_PUSH(r15)
 
 /* %rbp cannot be an operand: save it, load x * 3 into it, call, restore. */
 static noinline long call_push_rbp(long x)
