@@ -130,12 +130,17 @@ static void apply(struct poke *q, u32 n)
 	}
 }
 
-static void flush(void)
+static void apply_queue(void)
 {
 	if (!nr_queued)
 		return;
 	sort(queue, nr_queued, sizeof(*queue), cmp_poke, NULL);
 	apply(queue, nr_queued);
+}
+
+static void flush(void)
+{
+	apply_queue();
 	nr_queued = 0;
 }
 
@@ -198,33 +203,25 @@ void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len)
  * between, and a translation racing with this second write reads the
  * original byte either way.  On hardware it rewrites a byte with itself.
  */
-static void rewrite_restores(void)
+static bool is_restore(const struct poke *p)
 {
-	u32 i;
-
-	for (i = 0; i < nr_queued; i++) {
-		struct poke *p = &queue[i];
-
-		if (p->len == 1 && p->bytes[0] != 0xcc && !in_slot_area(p->addr))
-			pvfbt_ks.text_poke((void *)p->addr, p->bytes, 1);
-	}
+	return p->len == 1 && p->bytes[0] != 0xcc && !in_slot_area(p->addr);
 }
 
 void pvfbt_poke_end(void)
 {
-	bool restores = false;
+	bool synced = false;
 	u32 i;
 
-	if (nr_queued) {
-		sort(queue, nr_queued, sizeof(*queue), cmp_poke, NULL);
-		apply(queue, nr_queued);
-	}
-	for (i = 0; i < nr_queued && !restores; i++)
-		restores = queue[i].len == 1 && queue[i].bytes[0] != 0xcc &&
-			   !in_slot_area(queue[i].addr);
-	if (restores) {
-		on_each_cpu(do_sync_core, NULL, 1);
-		rewrite_restores();
+	apply_queue();
+	for (i = 0; i < nr_queued; i++) {
+		if (!is_restore(&queue[i]))
+			continue;
+		if (!synced) {
+			on_each_cpu(do_sync_core, NULL, 1);
+			synced = true;
+		}
+		pvfbt_ks.text_poke((void *)queue[i].addr, queue[i].bytes, 1);
 	}
 	nr_queued = 0;
 	mutex_unlock(pvfbt_ks.text_mutex);
