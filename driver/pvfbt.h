@@ -105,6 +105,7 @@ void pvfbt_poke_begin(void);
 void pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
 void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);
 void pvfbt_poke_end(void);
+void pvfbt_text_stats(u32 *batches, u32 *alias_pages, u32 *pokes);
 int pvfbt_patch_init(void);
 void pvfbt_patch_exit(void);
 bool pvfbt_is_return_thunk(unsigned long addr);

@@ -241,6 +241,8 @@ static int cmd_status(void)
 	printf("sites:          %u (%u emulated, %u boosted, %u stepped)\n", st.nr_sites,
 	       st.nr_sites_emulated, st.nr_sites_boosted,
 	       st.nr_sites - st.nr_sites_emulated - st.nr_sites_boosted);
+	printf("text writes:    %u batches, %u pages through an alias, %u text_poke() calls\n",
+	       st.text_batches, st.text_alias_pages, st.text_pokes);
 	printf("ring:           %u records of %u bytes per cpu (%u bytes mapped)\n",
 	       st.ring_records, st.record_size, st.ring_mmap_size);
 	if (st.owner_pid)

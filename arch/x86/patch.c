@@ -2,28 +2,33 @@
 /*
  * Writing kernel text: the int3 of a site, the bytes of a slot.
  *
- * Everything goes through the kernel's own text_poke() under text_mutex:
- * it writes through a temporary mapping, so it is correct where kernel text
- * is read-only and, under Xen PV, where the page tables are Xen's (the
- * temporary mapping is made with the paravirt MMU operations).  There is no
- * CR0.WP toggling and no write through an alias of our own.
+ * Writes are queued between pvfbt_poke_begin() and pvfbt_poke_end(), under
+ * text_mutex (every writer of kernel text holds it), and applied at the end,
+ * sorted: slots first, so a slot is in place before any CPU can trap into
+ * it, then the int3s, hot functions last.  Only bytes that change are
+ * written.  A one-byte int3 written over the first byte of an instruction
+ * is the one cross-modifying write that is safe while other CPUs execute
+ * the site (the first step of text_poke_bp() and of kprobes); so is writing
+ * the original byte back.  The batch ends with one synchronisation of every
+ * CPU (an IPI that runs sync_core()).
  *
- * A one-byte int3 written over the first byte of an instruction is the one
- * cross-modifying write that is safe while other CPUs execute the site (the
- * first step of text_poke_bp() and of kprobes).
- *
- * Writes are queued between pvfbt_poke_begin() and pvfbt_poke_end() and
- * applied there, sorted; writes that touch each other (a run of slots), or
- * at most poke_gap bytes apart, within two consecutive pages become one
- * text_poke() of the span from the first to the last, any bytes between
- * them rewritten with the values they already have (read under text_mutex,
- * which every writer of kernel text holds, so they cannot change in
- * between).  A text_poke() costs a temporary mm switch, PTE writes
- * (hypercalls under Xen PV) and a TLB flush whatever its length, so slots
- * are written with a few calls, not one per site.  Slot writes are applied
- * before int3 writes, so a slot is in place before any CPU can trap into
- * it; the batch ends with one synchronisation of every CPU (an IPI that
- * runs sync_core()).
+ * How the bytes get there.  Kernel text is read-only and, under Xen PV, its
+ * page tables are Xen's.  The kernel's text_poke() writes through a
+ * temporary mm: each call maps one or two pages, switches cr3 there and
+ * back, unmaps and flushes, several hypercalls under Xen PV, and a batch
+ * that arms every function makes 36,000 of them (1.3 s of an arm under Xen
+ * in TCG, most of it in those hypercalls).  So a batch is written through
+ * one alias instead: the pages it touches are vmap()ped together,
+ * writable and not executable, once (a PTE write per page, 2,800 for an
+ * all-function arm), every byte is stored through the alias, and the alias
+ * is unmapped with vunmap() and its TLB entries purged on every CPU
+ * (vm_unmap_aliases()) before text_mutex is dropped.  It exists for the
+ * length of one batch, in init_mm, under text_mutex; kernel text itself is
+ * never made writable.  Before every store the alias is checked to read
+ * what the text reads, so a wrong page is never written.  If the alias
+ * cannot be made (no memory, a page that is not kernel or module text) or
+ * poke_alias=0, the batch falls back to one text_poke() per write (runs of
+ * touching writes, a run of new slots, share one).
  */
 #include <linux/kernel.h>
 #include <linux/smp.h>
@@ -31,6 +36,8 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/bsearch.h>
+#include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <asm/sync_core.h>
 #include "driver/pvfbt.h"
@@ -48,22 +55,34 @@ struct poke {
 
 static struct poke *queue;	/* under text_mutex */
 static u32 nr_queued, cap_queued;
-#define SPAN_SIZE	(2 * PAGE_SIZE)
-/*
- * Two writes share a text_poke() only if at most poke_gap bytes lie between
- * them, bytes that are then rewritten with their own values.  The default
- * is 0: only writes that touch (a run of slots) are joined, and no byte is
- * written that does not change.  Rewriting unchanged code while other CPUs
- * run it is not something x86's cross-modifying-code rules promise, and
- * under QEMU TCG it left a stale translation: with poke_gap=1024 a CPU spun
- * on an int3 that was no longer in memory (3 runs of 3 of the stress
- * suite), never with 0.  A larger gap saves text_poke() calls (each maps a
- * page, switches mm, flushes): measure before raising it.
- */
-static uint poke_gap;
-module_param(poke_gap, uint, 0644);
-MODULE_PARM_DESC(poke_gap, "largest run of unchanged bytes one text_poke() rewrites to join two writes (default 0: none)");
-static u8 *span;		/* SPAN_SIZE, under text_mutex */
+
+static bool poke_alias = true;
+module_param(poke_alias, bool, 0644);
+MODULE_PARM_DESC(poke_alias, "write a batch through one writable alias of its pages (default); 0: one text_poke() per write");
+
+/* The alias of one batch: under text_mutex. */
+struct alias {
+	unsigned long *va;	/* the pages written, sorted, distinct */
+	struct page **pages;
+	u32 n;
+	u8 *base;		/* vmap() of pages[0..n) */
+};
+
+/* How batches were written, since the load: under text_mutex. */
+static u32 nr_batches, nr_alias_pages, nr_text_pokes;
+
+void pvfbt_text_stats(u32 *batches, u32 *alias_pages, u32 *pokes)
+{
+	*batches = READ_ONCE(nr_batches);
+	*alias_pages = READ_ONCE(nr_alias_pages);
+	*pokes = READ_ONCE(nr_text_pokes);
+}
+
+static void poke(unsigned long addr, const void *bytes, size_t len)
+{
+	pvfbt_ks.text_poke((void *)addr, bytes, len);
+	WRITE_ONCE(nr_text_pokes, nr_text_pokes + 1);
+}
 
 static void do_sync_core(void *info)
 {
@@ -96,52 +115,179 @@ static int cmp_poke(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : 1;
 }
 
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The page behind a text address, as text_poke() finds it; NULL if none. */
+static struct page *text_page(unsigned long va)
+{
+	if (va >= MODULES_VADDR && va < MODULES_END)
+		return vmalloc_to_page((void *)va);
+	if (va >= pvfbt_ks.stext && va < pvfbt_ks.etext)
+		return virt_to_page((void *)va);
+	return NULL;
+}
+
+static void alias_unmap(struct alias *al)
+{
+	if (al->base) {
+		vunmap(al->base);
+		/* No CPU keeps a writable TLB entry of kernel text. */
+		vm_unmap_aliases();
+	}
+	kvfree(al->pages);
+	kvfree(al->va);
+	memset(al, 0, sizeof(*al));
+}
+
+/* Map every page that q[0..n) writes, once. */
+static int alias_map(struct alias *al, const struct poke *q, u32 n)
+{
+	u32 i, m = 0;
+
+	memset(al, 0, sizeof(*al));
+	al->va = kvmalloc_array(2 * n, sizeof(*al->va), GFP_KERNEL);
+	if (!al->va)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		al->va[m++] = q[i].addr & PAGE_MASK;
+		al->va[m++] = (q[i].addr + q[i].len - 1) & PAGE_MASK;
+	}
+	sort(al->va, m, sizeof(*al->va), cmp_ulong, NULL);
+	for (i = 0; i < m; i++)
+		if (!al->n || al->va[al->n - 1] != al->va[i])
+			al->va[al->n++] = al->va[i];
+	al->pages = kvmalloc_array(al->n, sizeof(*al->pages), GFP_KERNEL);
+	if (!al->pages)
+		goto fail;
+	for (i = 0; i < al->n; i++) {
+		al->pages[i] = text_page(al->va[i]);
+		if (!al->pages[i])
+			goto fail;
+	}
+	al->base = vmap(al->pages, al->n, VM_MAP, PAGE_KERNEL);
+	if (!al->base)
+		goto fail;
+	WRITE_ONCE(nr_alias_pages, nr_alias_pages + al->n);
+	return 0;
+fail:
+	alias_unmap(al);
+	return -ENOMEM;
+}
+
+/* Where the alias has the byte at text address a. */
+static u8 *alias_of(const struct alias *al, unsigned long a)
+{
+	unsigned long page = a & PAGE_MASK;
+	unsigned long *p = bsearch(&page, al->va, al->n, sizeof(*al->va), cmp_ulong);
+
+	return al->base + (p - al->va) * PAGE_SIZE + (a & ~PAGE_MASK);
+}
+
 /*
- * Apply queue[0..n), sorted: one text_poke() per run of writes of the same
- * order within two consecutive pages (text_poke() maps at most two).
+ * Store len bytes at text address addr through the alias.  The alias must
+ * read what the text reads (same page); if not, nothing is written and the
+ * caller falls back to text_poke().
  */
-static void apply(struct poke *q, u32 n)
+static bool alias_write(const struct alias *al, unsigned long addr,
+			const u8 *bytes, u32 len)
+{
+	u32 i = 0;
+
+	while (i < len) {
+		unsigned long a = addr + i;
+		u32 k = min_t(u32, len - i, PAGE_SIZE - (a & ~PAGE_MASK));
+		u8 *w = alias_of(al, a);
+
+		if (WARN_ONCE(memcmp(w, (void *)a, k),
+			      PVFBT_NAME ": alias of %px reads other bytes\n", (void *)a))
+			return false;
+		memcpy(w, bytes + i, k);
+		i += k;
+	}
+	return true;
+}
+
+/*
+ * One text_poke() per run of touching writes of the same order within two
+ * consecutive pages (text_poke() maps at most two): a run of new slots.
+ */
+#define SPAN_SIZE	(2 * PAGE_SIZE)
+static u8 *span;		/* SPAN_SIZE, under text_mutex */
+
+static void poke_runs(const struct poke *q, u32 n)
 {
 	u32 i = 0, j, k;
 
 	while (i < n) {
-		unsigned long start = q[i].addr, page = start & PAGE_MASK, end = start;
+		unsigned long start = q[i].addr, end = start + q[i].len;
 
-		for (j = i; j < n && q[j].order == q[i].order &&
-		     q[j].addr >= start && q[j].addr <= end + READ_ONCE(poke_gap) &&
-		     q[j].addr + q[j].len <= page + SPAN_SIZE; j++)
-			end = max(end, q[j].addr + q[j].len);
-		if (j == i) {
-			/* A write across a page boundary: on its own. */
-			pvfbt_ks.text_poke((void *)q[i].addr, q[i].bytes, q[i].len);
-			i++;
-			continue;
-		}
-		if (copy_from_kernel_nofault(span, (void *)start, end - start)) {
-			/* Cannot happen for live text; write one by one. */
-			for (k = i; k < j; k++)
-				pvfbt_ks.text_poke((void *)q[k].addr, q[k].bytes, q[k].len);
-		} else {
-			for (k = i; k < j; k++)
-				memcpy(span + (q[k].addr - start), q[k].bytes, q[k].len);
-			pvfbt_ks.text_poke((void *)start, span, end - start);
-		}
+		for (j = i + 1; j < n && q[j].order == q[i].order && q[j].addr == end &&
+		     q[j].addr + q[j].len <= (start & PAGE_MASK) + SPAN_SIZE; j++)
+			end += q[j].len;
+		for (k = i; k < j; k++)
+			memcpy(span + (q[k].addr - start), q[k].bytes, q[k].len);
+		poke(start, span, end - start);
 		i = j;
 	}
 }
 
-static void apply_queue(void)
+/*
+ * A site's int3 or the original byte that replaces it: written twice.
+ *
+ * Under QEMU TCG (MTTCG), a vCPU that translates the code around a site
+ * while another vCPU writes the site's byte can keep a translation made
+ * from the byte that is no longer in memory.  Disarming, the kernel's
+ * kprobe int3 handler then sends it back to the same address ("int3
+ * removed, run the original instruction") for ever, or, once pvfbt is
+ * gone, nothing claims it: the stress suite hit both (RCU stall on 6.1,
+ * "Oops: int3" on 6.12) at tail-call sites that a workload ran in a loop.
+ * Arming, the mirror race loses hits until the translation is evicted.
+ * After the first write and a sync, memory holds the new byte; writing it
+ * again invalidates any translation made in between, and a translation
+ * racing with the second write reads the new byte either way.  On hardware
+ * it rewrites a byte with itself.
+ */
+static bool is_site_byte(const struct poke *p)
 {
-	if (!nr_queued)
-		return;
-	sort(queue, nr_queued, sizeof(*queue), cmp_poke, NULL);
-	apply(queue, nr_queued);
+	return p->len == 1 && !in_slot_area(p->addr);
 }
 
-static void flush(void)
+/* Apply q[0..n): sorted, through the alias if it can be had. */
+static void write_batch(struct poke *q, u32 n)
 {
-	apply_queue();
-	nr_queued = 0;
+	struct alias al = {};
+	bool aliased, twice = false;
+	u32 i;
+
+	if (!n)
+		return;
+	WRITE_ONCE(nr_batches, nr_batches + 1);
+	sort(q, n, sizeof(*q), cmp_poke, NULL);
+	aliased = READ_ONCE(poke_alias) && !alias_map(&al, q, n);
+	i = 0;
+	while (aliased && i < n && alias_write(&al, q[i].addr, q[i].bytes, q[i].len))
+		i++;
+	if (i < n) {	/* all of it, or what the alias did not write */
+		aliased = false;
+		poke_runs(q + i, n - i);
+	}
+	for (i = 0; i < n; i++) {
+		if (!is_site_byte(&q[i]))
+			continue;
+		if (!twice) {
+			on_each_cpu(do_sync_core, NULL, 1);
+			twice = true;
+		}
+		if (!aliased || !alias_write(&al, q[i].addr, q[i].bytes, 1))
+			poke(q[i].addr, q[i].bytes, 1);
+	}
+	if (al.base)
+		alias_unmap(&al);
 }
 
 static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 order)
@@ -154,9 +300,13 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 
 		if (!q) {
 			/* No room to queue: apply what we have, then go on. */
-			flush();
+			write_batch(queue, nr_queued);
+			nr_queued = 0;
 			if (!cap_queued) {
-				pvfbt_ks.text_poke((void *)addr, bytes, len);
+				struct poke one = { .addr = addr, .len = len, .order = order };
+
+				memcpy(one.bytes, bytes, len);
+				write_batch(&one, 1);
 				return;
 			}
 		} else {
@@ -190,39 +340,9 @@ void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len)
 	queue_write((unsigned long)addr, bytes, len, 0);
 }
 
-/*
- * Removing an int3 is written twice.  Under QEMU TCG (MTTCG), a vCPU that
- * translates the code around a site while another vCPU writes the site's
- * byte back can keep a translation made from the int3 that is no longer in
- * memory; the kernel's kprobe int3 handler then sends it back to the same
- * address ("int3 removed, run the original instruction") for ever, or,
- * once pvfbt is gone, nothing claims it: the stress suite hit both (RCU
- * stall on 6.1, "Oops: int3" on 6.12) at tail-call sites that a workload
- * ran in a loop.  After the first write and the sync, memory holds the
- * original byte; writing it again invalidates any translation made in
- * between, and a translation racing with this second write reads the
- * original byte either way.  On hardware it rewrites a byte with itself.
- */
-static bool is_restore(const struct poke *p)
-{
-	return p->len == 1 && p->bytes[0] != 0xcc && !in_slot_area(p->addr);
-}
-
 void pvfbt_poke_end(void)
 {
-	bool synced = false;
-	u32 i;
-
-	apply_queue();
-	for (i = 0; i < nr_queued; i++) {
-		if (!is_restore(&queue[i]))
-			continue;
-		if (!synced) {
-			on_each_cpu(do_sync_core, NULL, 1);
-			synced = true;
-		}
-		pvfbt_ks.text_poke((void *)queue[i].addr, queue[i].bytes, 1);
-	}
+	write_batch(queue, nr_queued);
 	nr_queued = 0;
 	mutex_unlock(pvfbt_ks.text_mutex);
 	on_each_cpu(do_sync_core, NULL, 1);

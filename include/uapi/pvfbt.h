@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	3
+#define PVFBT_ABI_VERSION	4
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -40,6 +40,9 @@ struct pvfbt_status {
 	__u32 nr_sites_emulated;	/* out: of those, resumed by emulation */
 	__u32 nr_sites_boosted;	/* out: by the slot and a jump back */
 				/* (the rest are single-stepped in their slot) */
+	__u32 text_batches;	/* out: batches of text writes since the load */
+	__u32 text_alias_pages;	/* out: pages they wrote through a writable alias */
+	__u32 text_pokes;	/* out: text_poke() calls they made instead */
 	char release[64];	/* out: utsname()->release */
 };
 

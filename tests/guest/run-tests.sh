@@ -20,7 +20,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *3\$" $T/status || fail "abi version"
+	grep -q "^abi version: *4\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
@@ -211,6 +211,47 @@ t_stack() {
 	[ "$(val $T/st records)" = "$n" ] || fail "records $(val $T/st records), events $n"
 }
 
+# Text is written through one writable alias of a batch's pages, or with
+# poke_alias=0 by one text_poke() per write: the armed text must be the same
+# byte for byte, the original must come back, counts must be exact, and the
+# status must say which way the bytes went.
+TEXT_FNS="vfs_read vfs_write ksys_read ksys_write __x64_sys_getppid"
+t_text_writes() {
+	for f in $TEXT_FNS; do peek_sym $f 512 >$T/tw.before.$f || fail "peek $f"; done
+	for pa in 1 0; do
+		rmmod pvfbt
+		insmod /pvfbt.ko poke_alias=$pa
+		pvfbt --count -n 'fbt::vfs_*:' -n 'fbt::ksys_*:' -n 'fbt::sys_getppid:' -d 60 >$T/tw.$pa 2>&1 &
+		p=$!
+		# "N probes enabled" comes once the enable ioctl has returned.
+		w=0
+		while ! grep -q 'probes enabled' $T/tw.$pa && [ $w -lt 300 ]; do sleep 0.1; w=$((w + 1)); done
+		grep -q 'probes enabled' $T/tw.$pa || { kill $p; fail "poke_alias=$pa: never enabled"; }
+		for f in $TEXT_FNS; do peek_sym $f 512 >$T/tw.armed$pa.$f; done
+		kill -INT $p
+		wait $p || fail "poke_alias=$pa: the consumer failed"
+		for f in $TEXT_FNS; do
+			peek_sym $f 512 >$T/tw.after$pa.$f
+			cmp -s $T/tw.before.$f $T/tw.after$pa.$f || fail "poke_alias=$pa: text of $f not restored"
+		done
+		pvfbt --count -n 'fbt::sys_getppid:' -c 'getppid-loop 20000' >$T/tw.g$pa 2>&1
+		cat $T/tw.g$pa
+		[ "$(count_of $T/tw.g$pa fbt:vmlinux:__x64_sys_getppid:entry)" = 20000 ] || fail "poke_alias=$pa: entries"
+		[ "$(count_of $T/tw.g$pa fbt:vmlinux:__x64_sys_getppid:return)" = 20000 ] || fail "poke_alias=$pa: returns"
+		pvfbt --status | grep '^text writes:' | tee $T/tw.st$pa
+	done
+	for f in $TEXT_FNS; do
+		cmp -s $T/tw.armed1.$f $T/tw.armed0.$f || fail "armed text of $f differs between alias and text_poke()"
+		if cmp -s $T/tw.before.$f $T/tw.armed1.$f; then fail "no int3 in the armed text of $f"; fi
+	done
+	grep -q '^text writes: *[1-9][0-9]* batches, [1-9][0-9]* pages through an alias, 0 text_poke() calls$' $T/tw.st1 ||
+		fail "poke_alias=1: $(cat $T/tw.st1)"
+	grep -q '^text writes: *[1-9][0-9]* batches, 0 pages through an alias, [1-9][0-9]* text_poke() calls$' $T/tw.st0 ||
+		fail "poke_alias=0: $(cat $T/tw.st0)"
+	rmmod pvfbt
+	insmod /pvfbt.ko
+}
+
 t_sigkill_restores_text() {
 	for f in vfs_read vfs_write __x64_sys_getppid ksys_read; do peek_sym $f >$T/before.$f || fail "peek $f"; done
 	(while :; do getppid-loop 2000; cat /proc/self/stat >/dev/null; done) &
@@ -283,7 +324,7 @@ t_unload() {
 }
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
-	emulation_matches_step boost_matches_step tail_calls stack sigkill_restores_text module_unload_under_probes rmmod_while_firing unload"
+	emulation_matches_step boost_matches_step tail_calls stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing unload"
 echo "KTAP version 1"
 echo "1..$(echo $tests | wc -w)"
 for t in $tests; do run "$t" "t_$t"; done
