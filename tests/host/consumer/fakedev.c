@@ -376,6 +376,9 @@ static int fake_ioctl(unsigned long req, void *arg)
 		s->nr_funcs = nfunc;
 		s->nr_armed = n;
 		s->nr_slots_max = 128;
+		s->text_batches = 3;
+		s->text_alias_pages = 2841;
+		s->text_pokes = 7;
 		strcpy(s->release, "6.1.0-fake");
 		return 0;
 	}
