@@ -102,6 +102,21 @@ static void find_return_thunks(void)
 	}
 }
 
+/*
+ * The retpoline thunks __x86_indirect_thunk_{rax,...,r15}: a "jmp" to the
+ * one of a register is "jmp *%reg".  Used only if laid out as the kernel
+ * lays them out (an array in encoding order, RETPOLINE_THUNK_SIZE apart).
+ */
+static void find_indirect_thunks(void)
+{
+	unsigned long rax = pvfbt_ks.lookup_name("__x86_indirect_thunk_rax");
+
+	if (rax &&
+	    pvfbt_ks.lookup_name("__x86_indirect_thunk_rcx") == rax + PVFBT_THUNK_SIZE &&
+	    pvfbt_ks.lookup_name("__x86_indirect_thunk_r15") == rax + 15 * PVFBT_THUNK_SIZE)
+		pvfbt_ks.indirect_thunks = rax;
+}
+
 bool pvfbt_is_return_thunk(unsigned long addr)
 {
 	unsigned int i;
@@ -140,6 +155,7 @@ int pvfbt_ksyms_init(void)
 	find_return_thunks();
 	pvfbt_ks.stack_trace_save_regs = (void *)maybe("stack_trace_save_regs");
 	pvfbt_ks.stack_trace_consume_entry = maybe("stack_trace_consume_entry");
+	find_indirect_thunks();
 
 	VAR(stext, "_stext");
 	VAR(etext, "_etext");

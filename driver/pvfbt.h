@@ -38,6 +38,9 @@ struct pvfbt_ksyms {
 	unsigned int (*stack_trace_save_regs)(struct pt_regs *regs, unsigned long *store,
 					      unsigned int size, unsigned int skipnr);
 	unsigned long stack_trace_consume_entry;
+	/* __x86_indirect_thunk_rax, the first of 16, or 0 (no retpolines) */
+	unsigned long indirect_thunks;
+#define PVFBT_THUNK_SIZE	32	/* RETPOLINE_THUNK_SIZE */
 	/* text ranges that are never probed */
 	unsigned long stext, etext, sinittext, einittext;
 	unsigned long noinstr_start, noinstr_end;
@@ -70,6 +73,17 @@ static inline bool pvfbt_is_endbr(const u8 *p)
 	       !memcmp(p, "\x66\x0f\x1f\x00", 4);
 }
 
+/*
+ * "jmp *%reg" (ff /4, register operand; REX.W and REX.B only): what the
+ * kernel makes of "jmp __x86_indirect_thunk_REG" where retpolines are not
+ * needed.  Emulated: the register is the target.
+ */
+static inline bool pvfbt_is_jmp_reg(const struct pvfbt_insn *in)
+{
+	return in->cls == PVFBT_CLS_JMP_IND && (in->modrm >> 6) == 3 &&
+	       !in->nprefix && !(in->rex & ~0x49) && !(in->flags & PVFBT_F_VEX);
+}
+
 #define PVFBT_SITE_ENTRY	0x1
 #define PVFBT_SITE_RETURN	0x2
 
@@ -89,6 +103,8 @@ struct pvfbt_site {
 #define PVFBT_ORDER_MAX	3
 	struct pvfbt_insn insn;
 	unsigned long target;	/* branch target, for emulated branches */
+	unsigned long fn_start, fn_end;	/* the function the site belongs to */
+	s8 ind_reg;		/* an indirect jump: through this register, else -1 */
 	int slot;		/* out-of-line slot, -1 if none */
 };
 

@@ -311,6 +311,10 @@ static bool site_ok(unsigned long a, const struct pvfbt_insn *in)
 	case PVFBT_CLS_RET:
 	case PVFBT_CLS_NOP:
 		break;
+	case PVFBT_CLS_JMP_IND:
+		if (!pvfbt_is_jmp_reg(in))
+			return false;
+		break;
 	default:
 		return false;
 	}
@@ -339,9 +343,19 @@ static bool is_tailcall(const struct pvfbt_insn *in, unsigned long a,
 {
 	unsigned long t, size, off;
 
+	/*
+	 * An indirect jump leaves the function unless it lands inside it
+	 * (a computed goto; C has no jump tables here: retpoline builds use
+	 * -fno-jump-tables).  The handler tells which, hit by hit.
+	 */
+	if (pvfbt_is_jmp_reg(in))
+		return true;
 	if (in->cls != PVFBT_CLS_JMP_REL && in->cls != PVFBT_CLS_JCC_REL)
 		return false;
 	t = pvfbt_branch_target(in, a);
+	if (pvfbt_ks.indirect_thunks && t >= pvfbt_ks.indirect_thunks &&
+	    t < pvfbt_ks.indirect_thunks + 16 * PVFBT_THUNK_SIZE)
+		return true;
 	if (t >= f->addr && t < f->addr + f->size)
 		return false;
 	if (!pvfbt_ks.lookup_size_offset(t, &size, &off) || off)
@@ -879,6 +893,8 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->addr = a;
+	s->fn_start = f->addr;
+	s->fn_end = f->addr + f->size;
 	s->kinds = kind;
 	s->order = f->hot;
 	memset(bytes, 0, sizeof(bytes));

@@ -235,14 +235,15 @@ static bool is_push_reg(const struct pvfbt_insn *in)
 	       !in->nprefix && (!in->rex || in->rex == 0x41);
 }
 
-static unsigned long push_value(const struct pvfbt_insn *in, const struct pt_regs *regs)
+/* General register number r (0 rax .. 15 r15, the encoding's order). */
+static unsigned long reg_value(unsigned int r, const struct pt_regs *regs)
 {
-	switch ((in->opcode[0] & 7) | (in->rex ? 8 : 0)) {
+	switch (r) {
 	case 0: return regs->ax;
 	case 1: return regs->cx;
 	case 2: return regs->dx;
 	case 3: return regs->bx;
-	case 4: return regs->sp;	/* the value before the push */
+	case 4: return regs->sp;	/* as the instruction sees it */
 	case 5: return regs->bp;
 	case 6: return regs->si;
 	case 7: return regs->di;
@@ -255,6 +256,32 @@ static unsigned long push_value(const struct pvfbt_insn *in, const struct pt_reg
 	case 14: return regs->r14;
 	default: return regs->r15;
 	}
+}
+
+static unsigned long push_value(const struct pvfbt_insn *in, const struct pt_regs *regs)
+{
+	return reg_value((in->opcode[0] & 7) | (in->rex ? 8 : 0), regs);
+}
+
+/*
+ * The register an indirect jump leaves through: "jmp *%reg" itself, or a
+ * jmp to the retpoline thunk of that register (__x86_indirect_thunk_REG,
+ * one per register, in encoding order, RETPOLINE_THUNK_SIZE apart).
+ * -1 if the site is not an indirect jump.
+ */
+static int indirect_reg(const struct pvfbt_site *s)
+{
+	const struct pvfbt_insn *in = &s->insn;
+	unsigned long t;
+
+	if (pvfbt_is_jmp_reg(in))
+		return (in->modrm & 7) | (in->rex & 1 ? 8 : 0);
+	if (in->cls != PVFBT_CLS_JMP_REL || !pvfbt_ks.indirect_thunks)
+		return -1;
+	t = s->target - pvfbt_ks.indirect_thunks;
+	if (t >= 16 * PVFBT_THUNK_SIZE || t % PVFBT_THUNK_SIZE)
+		return -1;
+	return t / PVFBT_THUNK_SIZE;
 }
 
 /*
@@ -275,6 +302,9 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 	site->orig = bytes[0];
 	site->slot = -1;
 	site->boost = 0;
+	if (in->cls == PVFBT_CLS_JMP_REL || in->cls == PVFBT_CLS_JCC_REL)
+		site->target = pvfbt_branch_target(in, site->addr);
+	site->ind_reg = indirect_reg(site);
 	switch (in->cls) {
 	case PVFBT_CLS_JMP_REL:
 	case PVFBT_CLS_JCC_REL:
@@ -284,6 +314,11 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 		return 0;
 	case PVFBT_CLS_RET:
 	case PVFBT_CLS_NOP:
+		site->emulate = 1;
+		return 0;
+	case PVFBT_CLS_JMP_IND:
+		if (!pvfbt_is_jmp_reg(in))
+			return -EINVAL;
 		site->emulate = 1;
 		return 0;
 	case PVFBT_CLS_NORMAL:
@@ -365,6 +400,9 @@ static void emulate(struct pvfbt_site *s, struct pt_regs *regs)
 		*(unsigned long *)regs->sp = next;
 		regs->ip = s->target;
 		break;
+	case PVFBT_CLS_JMP_IND:	/* jmp *%reg */
+		regs->ip = reg_value(s->ind_reg, regs);
+		break;
 	case PVFBT_CLS_RET:
 		regs->ip = *(unsigned long *)regs->sp;
 		regs->sp += sizeof(unsigned long) +
@@ -382,6 +420,25 @@ static void emulate(struct pvfbt_site *s, struct pt_regs *regs)
 		regs->ip = next;
 		break;
 	}
+}
+
+/*
+ * Does this hit of a return site leave the function?  A conditional tail
+ * call only when it is taken; an indirect jump only to outside the
+ * function (a computed goto, as in the BPF interpreter, stays inside).
+ */
+static bool leaves(const struct pvfbt_site *s, const struct pt_regs *regs)
+{
+	unsigned long t;
+
+	if (!s->tailcall)
+		return true;
+	if (s->insn.cls == PVFBT_CLS_JCC_REL)
+		return pvfbt_cond_true(s->insn.cond, regs->flags);
+	if (s->ind_reg < 0)
+		return true;
+	t = reg_value(s->ind_reg, regs);
+	return t < s->fn_start || t >= s->fn_end;
 }
 
 static int on_int3(struct pt_regs *regs)
@@ -423,10 +480,7 @@ static int on_int3(struct pt_regs *regs)
 			pvfbt_stat_inc(hits);
 			pvfbt_record(s, regs, PVFBT_REC_ENTRY);
 		}
-		/* A conditional tail call returns only when it is taken. */
-		if ((armed & PVFBT_SITE_RETURN) &&
-		    !(s->tailcall && s->insn.cls == PVFBT_CLS_JCC_REL &&
-		      !pvfbt_cond_true(s->insn.cond, regs->flags))) {
+		if ((armed & PVFBT_SITE_RETURN) && leaves(s, regs)) {
 			pvfbt_stat_inc(hits);
 			pvfbt_record(s, regs, PVFBT_REC_RETURN);
 		}

@@ -156,8 +156,9 @@ t_boost_matches_step() {
 }
 
 # Tail calls are returns: a jmp to another function fires the caller's
-# return probe (flagged), a conditional one only when taken, a jump into
-# the function's own .cold part does not; latency pairs every call.
+# return probe (flagged), a conditional one only when taken, an indirect
+# one (jmp *%rax) only when it leaves the function, a jump into the
+# function's own .cold part does not; latency pairs every call.
 t_tail_calls() {
 	R=/sys/kernel/debug/pvfbt_test/run
 	cat >$T/tail.sh <<-EOS
@@ -166,26 +167,34 @@ t_tail_calls() {
 	echo "ctail 5 100" >$R; cat $R
 	echo "hascold 7 50" >$R; cat $R
 	echo "hascold 500 70" >$R; cat $R
+	echo "itail 4 150" >$R; cat $R
+	echo "igoto 6 80" >$R; cat $R
+	echo "itail2 3 60" >$R; cat $R
+	echo "igoto2 9 40" >$R; cat $R
 	EOS
 	P="-n fbt:pvfbt_test:pvfbt_test_tail: -n fbt:pvfbt_test:pvfbt_test_ctail:
-	   -n fbt:pvfbt_test:pvfbt_test_hascold: -n fbt:pvfbt_test:pvfbt_test_leaf:"
+	   -n fbt:pvfbt_test:pvfbt_test_hascold: -n fbt:pvfbt_test:pvfbt_test_leaf:
+	   -n fbt:pvfbt_test:pvfbt_test_itail: -n fbt:pvfbt_test:pvfbt_test_igoto:
+	   -n fbt:pvfbt_test:pvfbt_test_itail2: -n fbt:pvfbt_test:pvfbt_test_igoto2:"
 	pvfbt --json -o $T/tail.json $P -c "sh $T/tail.sh" >$T/t 2>&1
 	cat $T/t
-	[ "$(grep -c ' ok$' $T/t)" = 5 ] || fail "a probed tail-call shape returned a wrong value"
+	[ "$(grep -c ' ok$' $T/t)" = 9 ] || fail "a probed tail-call shape returned a wrong value"
 	for p in tail:entry:300 tail:return:300 ctail:entry:300 ctail:return:300 \
-		 leaf:entry:400 leaf:return:400 hascold:entry:120 hascold:return:120; do
+		 leaf:entry:610 leaf:return:610 hascold:entry:120 hascold:return:120 \
+		 itail:entry:150 itail:return:150 igoto:entry:80 igoto:return:80 \
+		 itail2:entry:60 itail2:return:60 igoto2:entry:40 igoto2:return:40; do
 		f=${p%%:*}; rest=${p#*:}; k=${rest%%:*}; want=${rest#*:}
 		got=$(grep -c "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:$k\"" $T/tail.json)
 		[ "$got" = "$want" ] || fail "pvfbt_test_$f:$k fired $got times, want $want"
 	done
-	for p in tail:300 ctail:100 hascold:0 leaf:0; do
+	for p in tail:300 ctail:100 hascold:0 leaf:0 itail:150 igoto:0 itail2:60 igoto2:0; do
 		f=${p%%:*}; want=${p#*:}
 		got=$(grep "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:return\"" $T/tail.json | grep -c '"tailcall":true' || true)
 		[ "$got" = "$want" ] || fail "pvfbt_test_$f: $got tail-call returns, want $want"
 	done
 	pvfbt --latency $P -c "sh $T/tail.sh" >$T/tl 2>&1
 	cat $T/tl
-	for p in tail:300 ctail:300 leaf:400 hascold:120; do
+	for p in tail:300 ctail:300 leaf:610 hascold:120 itail:150 igoto:80 itail2:60 igoto2:40; do
 		f=${p%%:*}; want=${p#*:}
 		got=$(awk -v h="fbt:pvfbt_test:pvfbt_test_$f (ns)" '$1 " " $2 == h { on = 1 }
 			on && /^count / { sub(",", "", $2); print $2; exit }' $T/tl)

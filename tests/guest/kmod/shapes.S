@@ -6,6 +6,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/linkage.h>
+#include <asm/nospec-branch.h>
 
 	.text
 /* long pvfbt_test_multiret(long sel): three return sites, 100 + site. */
@@ -132,6 +133,56 @@ SYM_FUNC_START(pvfbt_test_ctail)
 	mov	$3, %eax
 	RET
 SYM_FUNC_END(pvfbt_test_ctail)
+
+/*
+ * long pvfbt_test_itail(long x): an indirect tail call, "jmp *%rax" as the
+ * kernel leaves "jmp __x86_indirect_thunk_rax" where retpolines are not
+ * needed; leaf(x + 1) = 2x + 2.
+ */
+SYM_FUNC_START(pvfbt_test_itail)
+	lea	pvfbt_test_leaf(%rip), %rax
+	add	$1, %rdi
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rax
+	int3
+SYM_FUNC_END(pvfbt_test_itail)
+
+/*
+ * long pvfbt_test_igoto(long x): x + 3 (x >= 0: through an indirect jump
+ * that lands in the function itself, a computed goto: not a return).
+ */
+SYM_FUNC_START(pvfbt_test_igoto)
+	lea	.Ligoto_in(%rip), %rax
+	test	%rdi, %rdi
+	js	.Ligoto_in		/* for objtool, which cannot follow *%rax */
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rax
+	int3
+.Ligoto_in:
+	lea	3(%rdi), %rax
+	RET
+SYM_FUNC_END(pvfbt_test_igoto)
+
+/*
+ * The same two through the retpoline thunk, as C code is built here
+ * ("jmp __x86_indirect_thunk_rax"; the kernel rewrites it to "jmp *%rax"
+ * at load where retpolines are not needed).
+ */
+SYM_FUNC_START(pvfbt_test_itail2)
+	lea	pvfbt_test_leaf(%rip), %rax
+	add	$1, %rdi
+	jmp	__x86_indirect_thunk_rax
+SYM_FUNC_END(pvfbt_test_itail2)
+
+SYM_FUNC_START(pvfbt_test_igoto2)
+	lea	.Ligoto2_in(%rip), %rax
+	test	%rdi, %rdi
+	js	.Ligoto2_in
+	jmp	__x86_indirect_thunk_rax
+.Ligoto2_in:
+	lea	3(%rdi), %rax
+	RET
+SYM_FUNC_END(pvfbt_test_igoto2)
 
 /*
  * long pvfbt_test_hascold(long x): x < 100 ? x + 1 : -1, the second through

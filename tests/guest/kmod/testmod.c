@@ -30,6 +30,11 @@ long pvfbt_test_push_rbp(long x);
 long pvfbt_test_tail(long x);
 long pvfbt_test_ctail(long x);
 long pvfbt_test_hascold(long x);
+long pvfbt_test_itail(long x);
+long pvfbt_test_igoto(long x);
+long pvfbt_test_itail2(long x);
+long pvfbt_test_igoto2(long x);
+static long expect_igoto(long x) { return x + 3; }
 static long expect_tail(long x) { return 2 * x + 2; }
 static long expect_ctail(long x) { return x ? 2 * x : 3; }
 static long expect_hascold(long x) { return x < 100 ? x + 1 : -1; }
@@ -103,6 +108,10 @@ static const struct shape {
 	{ "tail", pvfbt_test_tail, expect_tail },
 	{ "ctail", pvfbt_test_ctail, expect_ctail },
 	{ "hascold", pvfbt_test_hascold, expect_hascold },
+	{ "itail", pvfbt_test_itail, expect_tail },
+	{ "igoto", pvfbt_test_igoto, expect_igoto },
+	{ "itail2", pvfbt_test_itail2, expect_tail },
+	{ "igoto2", pvfbt_test_igoto2, expect_igoto },
 };
 
 static DEFINE_MUTEX(lock);
