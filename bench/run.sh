@@ -140,13 +140,14 @@ END {
 	printf "%-58s", "what"
 	for (m = 1; m <= nm; m++) printf " | %-32s", meta[modes[m], "env"] != "" ? meta[modes[m], "env"] : modes[m]
 	printf "\n"
-	nrows = split("pvfbt-ioctl:1000 pvfbt-cli:1 pvfbt-cli:1000 kprobe-opt0:1000 kprobe-opt1:1000 pvfbt-ioctl:all pvfbt-cli:all", rows, " ")
+	nrows = split("pvfbt-ioctl:1000 pvfbt-cli:1 pvfbt-cli:1000 kprobe-opt0:1000 kprobe-opt1:1000 pvfbt-ioctl:all pvfbt-ioctl:all-again pvfbt-cli:all", rows, " ")
 	label["pvfbt-ioctl:1000"] = "pvfbt ioctl, 1000 fns: enable / disable (median of 3)"
 	label["pvfbt-cli:1"] = "pvfbt CLI -d 0.001, 1 probe: whole run (median of 3)"
 	label["pvfbt-cli:1000"] = "pvfbt CLI -d 0.001, 1000 x -n: whole run"
 	label["kprobe-opt0:1000"] = "kprobe_events int3, 1000: define/enable/disable/remove"
 	label["kprobe-opt1:1000"] = "kprobe_events optimized, 1000: def/en/dis/remove"
-	label["pvfbt-ioctl:all"] = "pvfbt ioctl, every eligible fn: enable / disable"
+	label["pvfbt-ioctl:all"] = "pvfbt ioctl, every eligible fn, first: enable / disable"
+	label["pvfbt-ioctl:all-again"] = "... again, sites exist (median of 3): enable / disable"
 	label["pvfbt-cli:all"] = "pvfbt CLI -d 0.001 -n fbt:::entry: whole run"
 	for (r = 1; r <= nrows; r++) {
 		split(rows[r], p, ":"); tool = p[1]; set = p[2]

@@ -190,8 +190,9 @@ static u8 *alias_of(const struct alias *al, unsigned long a)
 
 /*
  * Store len bytes at text address addr through the alias.  The alias must
- * read what the text reads (same page); if not, nothing is written and the
- * caller falls back to text_poke().
+ * read what the text reads (same page) before each page's part is stored;
+ * if not, it stops there and the caller writes the whole write, and the
+ * rest of the batch, with text_poke().
  */
 static bool alias_write(const struct alias *al, unsigned long addr,
 			const u8 *bytes, u32 len)
