@@ -19,7 +19,7 @@
  * that arms every function makes 36,000 of them: 1.3 s under Xen in TCG,
  * 0.16 s through the alias.  So a batch is written through one alias: the
  * pages it touches are vmap()ped together, writable and not executable,
- * once (a PTE write per page, about 3,000 for an all-function arm), every
+ * once (a PTE write per page, at most 3,585 for 6.1's text), every
  * byte is stored through the alias, and the alias
  * is unmapped with vunmap() and its TLB entries purged on every CPU
  * (vm_unmap_aliases()) before text_mutex is dropped.  It exists for the
