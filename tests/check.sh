@@ -91,9 +91,12 @@ for kver in "${kvers[@]}"; do
 done
 
 if ((${#known[@]})); then
-	# Kernel-independent: once.  The decoder oracle reads every instruction
-	# of the pinned kernel's image (the first row; deps always fetches it).
-	suite host/decoder make -s -C tests/host check KVER="$(default_kver)"
+	# The decoder oracle reads every instruction of each line's image and
+	# of its modules (deps fetches them).
+	for kver in "${known[@]}"; do
+		suite "host/decoder/$(kernel_line "$kver")" make -s -C tests/host check KVER="$kver"
+	done
+	# Kernel-independent: once.
 	suite host/consumer make -s -C tests/host/consumer check
 	# dkms.conf against each kernel's headers (deps has fetched them).
 	suite dkms tests/host/dkms/check "${known[@]}"
