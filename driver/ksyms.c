@@ -117,6 +117,16 @@ static void find_indirect_thunks(void)
 		pvfbt_ks.indirect_thunks = rax;
 }
 
+/* The register whose retpoline thunk starts at addr, or -1. */
+int pvfbt_thunk_reg(unsigned long addr)
+{
+	unsigned long t = addr - pvfbt_ks.indirect_thunks;
+
+	if (!pvfbt_ks.indirect_thunks || t >= 16 * PVFBT_THUNK_SIZE || t % PVFBT_THUNK_SIZE)
+		return -1;
+	return t / PVFBT_THUNK_SIZE;
+}
+
 bool pvfbt_is_return_thunk(unsigned long addr)
 {
 	unsigned int i;

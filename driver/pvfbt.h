@@ -125,6 +125,7 @@ void pvfbt_text_stats(u32 *batches, u32 *alias_pages, u32 *pokes);
 int pvfbt_patch_init(void);
 void pvfbt_patch_exit(void);
 bool pvfbt_is_return_thunk(unsigned long addr);
+int pvfbt_thunk_reg(unsigned long addr);
 bool pvfbt_cond_true(u8 cc, unsigned long flags);
 bool pvfbt_addr_in_self(unsigned long addr);
 u32 pvfbt_slots_used(void);

@@ -353,8 +353,7 @@ static bool is_tailcall(const struct pvfbt_insn *in, unsigned long a,
 	if (in->cls != PVFBT_CLS_JMP_REL && in->cls != PVFBT_CLS_JCC_REL)
 		return false;
 	t = pvfbt_branch_target(in, a);
-	if (pvfbt_ks.indirect_thunks && t >= pvfbt_ks.indirect_thunks &&
-	    t < pvfbt_ks.indirect_thunks + 16 * PVFBT_THUNK_SIZE)
+	if (pvfbt_thunk_reg(t) >= 0)
 		return true;
 	if (t >= f->addr && t < f->addr + f->size)
 		return false;

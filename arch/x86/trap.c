@@ -272,16 +272,10 @@ static unsigned long push_value(const struct pvfbt_insn *in, const struct pt_reg
 static int indirect_reg(const struct pvfbt_site *s)
 {
 	const struct pvfbt_insn *in = &s->insn;
-	unsigned long t;
 
 	if (pvfbt_is_jmp_reg(in))
 		return (in->modrm & 7) | (in->rex & 1 ? 8 : 0);
-	if (in->cls != PVFBT_CLS_JMP_REL || !pvfbt_ks.indirect_thunks)
-		return -1;
-	t = s->target - pvfbt_ks.indirect_thunks;
-	if (t >= 16 * PVFBT_THUNK_SIZE || t % PVFBT_THUNK_SIZE)
-		return -1;
-	return t / PVFBT_THUNK_SIZE;
+	return in->cls == PVFBT_CLS_JMP_REL ? pvfbt_thunk_reg(s->target) : -1;
 }
 
 /*
@@ -302,14 +296,14 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 	site->orig = bytes[0];
 	site->slot = -1;
 	site->boost = 0;
-	if (in->cls == PVFBT_CLS_JMP_REL || in->cls == PVFBT_CLS_JCC_REL)
+	if (in->cls == PVFBT_CLS_JMP_REL || in->cls == PVFBT_CLS_JCC_REL ||
+	    in->cls == PVFBT_CLS_CALL_REL)
 		site->target = pvfbt_branch_target(in, site->addr);
 	site->ind_reg = indirect_reg(site);
 	switch (in->cls) {
 	case PVFBT_CLS_JMP_REL:
 	case PVFBT_CLS_JCC_REL:
 	case PVFBT_CLS_CALL_REL:
-		site->target = pvfbt_branch_target(in, site->addr);
 		site->emulate = 1;
 		return 0;
 	case PVFBT_CLS_RET:
