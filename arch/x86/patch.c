@@ -6,7 +6,7 @@
  * text_mutex (every writer of kernel text holds it), and applied at the end,
  * sorted: slots first, so a slot is in place before any CPU can trap into
  * it, then the int3s, hot functions last.  Only bytes that change are
- * written.  A one-byte int3 written over the first byte of an instruction
+ * written (a site's byte twice: see is_site_byte()).  A one-byte int3 written over the first byte of an instruction
  * is the one cross-modifying write that is safe while other CPUs execute
  * the site (the first step of text_poke_bp() and of kprobes); so is writing
  * the original byte back.  The batch ends with one synchronisation of every
@@ -19,12 +19,11 @@
  * that arms every function makes 36,000 of them: 1.3 s under Xen in TCG,
  * 0.16 s through the alias.  So a batch is written through one alias: the
  * pages it touches are vmap()ped together, writable and not executable,
- * once (a PTE write per page, at most 3,585 for 6.1's text), every
- * byte is stored through the alias, and the alias
- * is unmapped with vunmap() and its TLB entries purged on every CPU
- * (vm_unmap_aliases()) before text_mutex is dropped.  It exists for the
- * length of one batch, in init_mm, under text_mutex; kernel text itself is
- * never made writable.  Before every store the alias is checked to read
+ * once (a PTE write per page, at most 3,585 for 6.1's text), every byte is
+ * stored through the alias, and the alias is unmapped with vunmap() and its
+ * TLB entries purged on every CPU (vm_unmap_aliases()) before text_mutex is
+ * dropped.  It exists for the length of one batch, in init_mm, under
+ * text_mutex; the text's own mapping is never made writable.  Before every store the alias is checked to read
  * what the text reads, so a wrong page is never written.  If the alias
  * cannot be made (no memory, a page that is not kernel or module text) or
  * poke_alias=0, the batch falls back to one text_poke() per write (runs of
@@ -287,8 +286,7 @@ static void write_batch(struct poke *q, u32 n)
 		if (!aliased || !alias_write(&al, q[i].addr, q[i].bytes, 1))
 			poke(q[i].addr, q[i].bytes, 1);
 	}
-	if (al.base)
-		alias_unmap(&al);
+	alias_unmap(&al);
 }
 
 static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 order)
