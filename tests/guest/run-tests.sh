@@ -334,6 +334,8 @@ t_unload() {
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
 	emulation_matches_step boost_matches_step tail_calls stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing unload"
+# PVFBT_TESTS="load NAME... unload" runs only those (development).
+tests=${PVFBT_TESTS:-$tests}
 echo "KTAP version 1"
 echo "1..$(echo $tests | wc -w)"
 for t in $tests; do run "$t" "t_$t"; done
