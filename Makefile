@@ -46,6 +46,7 @@ $(BUILD)/pvfbt_test.ko: $(wildcard tests/guest/kmod/*.c tests/guest/kmod/*.S tes
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod W=1 modules >$(BUILD)/kmod.log 2>&1 || { cat $(BUILD)/kmod.log; exit 1; }
 	@! grep -E 'warning:|error:' $(BUILD)/kmod.log || { echo "pvfbt: the test module build has warnings" >&2; exit 1; }
 	@cp $(BUILD)/kmod/pvfbt_test.ko $@
+	@cp $(BUILD)/kmod/pvfbt_slowinit.ko $(BUILD)/pvfbt_slowinit.ko
 
 userspace:
 	$(MAKE) -C userspace

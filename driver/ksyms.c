@@ -162,6 +162,7 @@ int pvfbt_ksyms_init(void)
 	FN(search_exception_tables, "search_exception_tables");
 	pvfbt_ks.ftrace_text_reserved = (void *)maybe("ftrace_text_reserved");
 	pvfbt_ks.ftrace_location = (void *)maybe("ftrace_location");
+	FN(get_kprobe, "get_kprobe");
 	find_return_thunks();
 	pvfbt_ks.stack_trace_save_regs = (void *)maybe("stack_trace_save_regs");
 	pvfbt_ks.stack_trace_consume_entry = maybe("stack_trace_consume_entry");

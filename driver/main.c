@@ -113,6 +113,7 @@ static long do_status(void __user *uarg)
 	st.owner_pid = READ_ONCE(owner_pid);
 	st.nr_sites = pvfbt_sites_live(&st.nr_sites_emulated, &st.nr_sites_boosted);
 	pvfbt_text_stats(&st.text_batches, &st.text_alias_pages, &st.text_pokes);
+	st.text_refused = pvfbt_text_refused();
 	strscpy(st.release, utsname()->release, sizeof(st.release));
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }

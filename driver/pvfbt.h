@@ -31,6 +31,8 @@ struct pvfbt_ksyms {
 	int (*alternatives_text_reserved)(void *start, void *end);
 	int (*ftrace_text_reserved)(const void *start, const void *end);
 	unsigned long (*ftrace_location)(unsigned long ip);
+	/* kprobes' own table: who else owns an address (NULL: unknown) */
+	struct kprobe *(*get_kprobe)(void *addr);
 	const void *(*search_exception_tables)(unsigned long addr);
 	/* every return thunk a "jmp thunk" can lead to (retbleed, SRSO, ITS) */
 #define PVFBT_MAX_RETHUNKS 8
@@ -101,6 +103,8 @@ struct pvfbt_site {
 	u8 stack;		/* PVFBT_SITE_*: which probes record the stack */
 	u8 order;		/* arming order in a batch: higher is later */
 #define PVFBT_ORDER_MAX	3
+	u8 lost;		/* its text changed under it: never written again */
+	u8 code[16];		/* the instruction's original bytes (insn.len) */
 	struct pvfbt_insn insn;
 	unsigned long target;	/* branch target, for emulated branches */
 	unsigned long fn_start, fn_end;	/* the function the site belongs to */
@@ -118,7 +122,10 @@ void pvfbt_site_release_slot(struct pvfbt_site *site);
 struct pvfbt_site *pvfbt_site_lookup(unsigned long addr);
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
 void pvfbt_poke_begin(void);
-void pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
+int pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
+bool pvfbt_foreign(unsigned long start, unsigned long end);
+u32 pvfbt_text_refused(void);
+bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm);
 void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);
 void pvfbt_poke_end(void);
 void pvfbt_text_stats(u32 *batches, u32 *alias_pages, u32 *pokes);

@@ -2,10 +2,14 @@
 /*
  * The fbt provider: the catalogue of kernel functions and their probes.
  *
- * Every function of the core kernel's text and of each loaded module's core
+ * Every function of the core kernel's text and of each live module's core
  * text gets a function id (fid) and two probes: 2*fid (entry) and 2*fid+1
- * (return).  Ids only grow: a module loaded later appends its functions, an
- * unloaded module's functions stay listed as gone.
+ * (return).  Ids only grow: a module that becomes live later appends its
+ * functions; an unloaded module's entries are freed and their ids never
+ * reused (a consumer that listed them may still hold them).  A module is
+ * catalogued once, when it is live: not while its init runs (its symbol
+ * table is then the init-time copy, freed when init ends) nor once it is
+ * going.
  *
  * The entry site is the first instruction after the ftrace fentry nop (and
  * after endbr64 where IBT is on): the nop belongs to ftrace.  Return sites
@@ -35,6 +39,7 @@
 #include <linux/jump_label.h>
 #include <linux/static_call_types.h>
 #include <linux/timekeeping.h>
+#include <linux/kprobes.h>
 #include <asm/paravirt.h>
 #include "driver/pvfbt.h"
 #include "pvfbt_compat.h"
@@ -50,7 +55,6 @@ struct fbt_func {
 	u16 entry_reason;
 	u16 return_reason;
 	u16 nret;
-	u8 gone;
 	u8 trap_path;
 	u8 hot;				/* arming order: HOT_ROOT is armed last */
 	struct module *mod;		/* NULL: vmlinux */
@@ -100,8 +104,10 @@ static int collect_one(void *data, const char *name, struct module *mod,
 	struct collect *c = data;
 	unsigned long lo, hi;
 
+	if (!*name)	/* a section symbol of an init-time symbol table */
+		return 0;
 	if (c->modules) {
-		if (!mod || (c->only && mod != c->only))
+		if (!mod || (c->only && mod != c->only) || mod->state != MODULE_STATE_LIVE)
 			return 0;
 		pvfbt_module_text(mod, &lo, &hi);
 	} else {
@@ -373,13 +379,58 @@ static bool has_fentry(unsigned long a, const u8 *text, u32 avail)
 	return !memcmp(text, "\x0f\x1f\x44\x00\x00", 5);
 }
 
-/* Find the entry site and the return sites; set the reasons. */
+/*
+ * Text another tool wrote: a kprobe at a (the only other writer that puts
+ * bytes inside a function body; ftrace owns the fentry site, which pvfbt
+ * never reads as code).  An int3 kprobe keeps the byte it replaced: put it
+ * back, as kprobes' own decoder does, and the walk stays in step.  An
+ * optimised kprobe's jmp covers bytes whose originals pvfbt cannot know:
+ * the walk is unsure from there.  Caller holds text_mutex, under which
+ * kprobes writes.
+ */
+enum { OWN_NONE, OWN_INT3, OWN_UNSURE };
+
+static int owner_at(unsigned long a, u8 *byte)
+{
+	struct kprobe *kp;
+	int own = OWN_NONE;
+
+	if (*byte != 0xcc && *byte != 0xe9)
+		return OWN_NONE;
+	rcu_read_lock_sched();
+	kp = pvfbt_ks.get_kprobe((void *)a);
+	if (kp) {
+		own = OWN_UNSURE;
+		if (*byte == 0xcc && !kprobe_optimized(kp)) {
+			*byte = kp->opcode;
+			own = OWN_INT3;
+		}
+	}
+	rcu_read_unlock_sched();
+	return own;
+}
+
+static u32 nr_foreign;		/* functions with a PVFBT_EXCL_FOREIGN reason */
+
+static void set_foreign(u16 *reason)
+{
+	if (*reason == PVFBT_EXCL_FOREIGN)
+		return;
+	*reason = PVFBT_EXCL_FOREIGN;
+	nr_foreign++;
+}
+
+/*
+ * Find the entry site and the return sites; set the reasons.  Under
+ * text_mutex: the text read is the text no other writer is changing.
+ */
 static void analyse(struct fbt_func *f)
 {
 	struct pvfbt_insn in;
 	u32 off = 0, size = f->size, n = 0, cap = 0, tail;
 	u32 *rets = NULL;
-	int len;
+	bool foreign = false;
+	int len, own;
 
 	if (f->entry_reason || size > MAX_FUNC_SIZE) {
 		if (!f->entry_reason)
@@ -409,12 +460,20 @@ static void analyse(struct fbt_func *f)
 		f->entry_reason = f->return_reason = PVFBT_EXCL_TOO_SMALL;
 		return;
 	}
+	own = owner_at(f->entry_addr, textbuf + off);
 	len = pvfbt_decode(textbuf + off, size - off, &in);
-	if (len < 0 || !site_ok(f->entry_addr, &in))
+	if (own != OWN_NONE)
+		set_foreign(&f->entry_reason);
+	else if (len < 0 || !site_ok(f->entry_addr, &in))
 		f->entry_reason = PVFBT_EXCL_DECODE;
 
 	/* Walk the whole function for its return sites. */
 	for (; off < size; off += len) {
+		own = owner_at(f->addr + off, textbuf + off);
+		if (own == OWN_UNSURE) {
+			foreign = true;
+			break;
+		}
 		len = pvfbt_decode(textbuf + off, size - off, &in);
 		if (len < 0)
 			break;
@@ -424,6 +483,10 @@ static void analyse(struct fbt_func *f)
 			tail = RET_TAIL;
 		else
 			continue;
+		if (own == OWN_INT3) {	/* a kprobe on a return site */
+			foreign = true;
+			break;
+		}
 		if (!site_ok(f->addr + off, &in)) {
 			len = -1;
 			break;
@@ -439,6 +502,12 @@ static void analyse(struct fbt_func *f)
 			cap = cap ? cap * 2 : 4;
 		}
 		rets[n++] = off | tail;
+	}
+	if (foreign) {
+		/* Another tool's bytes: no return probe while they are there. */
+		kfree(rets);
+		set_foreign(&f->return_reason);
+		return;
 	}
 	if (len < 0) {
 		/* Text we cannot walk: no return probe (we could miss a site). */
@@ -515,9 +584,80 @@ static int add_syms(struct collect *c)
 		f->return_reason = f->entry_reason;
 		funcs[nr_funcs++] = f;
 	}
-	for (i = first; i < nr_funcs; i++)
+	for (i = first; i < nr_funcs; i++) {
+		mutex_lock(pvfbt_ks.text_mutex);
 		analyse(funcs[i]);
+		mutex_unlock(pvfbt_ks.text_mutex);
+	}
 	return 0;
+}
+
+/*
+ * Look again at functions refused because another tool owned their text:
+ * the tool may be gone.  A probe whose sites exist is re-checked site by
+ * site; one without sites is analysed again (its other probe's sites, if
+ * any, keep what they were made from).
+ */
+static bool sites_ok(struct pvfbt_site **v, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (!v[i]->armed && !pvfbt_site_text_ok(v[i], true))
+			return false;
+	return true;
+}
+
+static void refresh_foreign(void)
+{
+	u32 i, left = 0;
+
+	if (!nr_foreign)
+		return;
+	mutex_lock(pvfbt_ks.text_mutex);
+	for (i = 0; i < nr_funcs; i++) {
+		struct fbt_func *f = funcs[i];
+		bool fe, fr;
+
+		if (!f)
+			continue;
+		fe = f->entry_reason == PVFBT_EXCL_FOREIGN;
+		fr = f->return_reason == PVFBT_EXCL_FOREIGN;
+		if (!fe && !fr)
+			continue;
+		if (fe && f->entry && sites_ok(&f->entry, 1))
+			f->entry_reason = fe = PVFBT_OK;
+		if (fr && f->rets && sites_ok(f->rets, f->nret))
+			f->return_reason = fr = PVFBT_OK;
+		if ((fe && !f->entry) || (fr && !f->rets)) {
+			unsigned long entry_addr = f->entry_addr;
+			u16 er = f->entry_reason, rr = f->return_reason, nret = f->nret;
+			u32 *ret_off = f->ret_off;
+
+			f->entry_reason = f->return_reason = static_reason(f->addr, f->mod);
+			f->ret_off = NULL;
+			f->nret = 0;
+			if (!f->rets) {
+				kfree(ret_off);
+				ret_off = NULL;
+			}
+			analyse(f);
+			if (f->entry) {
+				f->entry_addr = entry_addr;
+				f->entry_reason = er;
+			}
+			if (f->rets) {
+				kfree(f->ret_off);
+				f->ret_off = ret_off;
+				f->nret = nret;
+				f->return_reason = rr;
+			}
+		}
+		left += f->entry_reason == PVFBT_EXCL_FOREIGN ||
+			f->return_reason == PVFBT_EXCL_FOREIGN;
+	}
+	mutex_unlock(pvfbt_ks.text_mutex);
+	nr_foreign = left;
 }
 
 static void free_collect(struct collect *c)
@@ -691,7 +831,11 @@ static const char *const clock_reads[] = {
 	"pvclock_clocksource_read_nowd",
 };
 
-static void compute_trap_path(void)
+/*
+ * Without the whole closure, a probe on the trap path could recurse on
+ * every hit: the catalogue is refused rather than built without it.
+ */
+static int compute_trap_path(void)
 {
 	unsigned long roots[48];
 	struct worklist w;
@@ -701,7 +845,7 @@ static void compute_trap_path(void)
 	w.n = 0;
 	w.v = kvmalloc_array(w.cap, sizeof(*w.v), GFP_KERNEL);
 	if (!w.v)
-		return;
+		return -ENOMEM;
 	/*
 	 * Roots: what pvfbt's trap-context functions call, the other
 	 * die-notifier callbacks, and the paravirt CPU and IRQ operations
@@ -732,6 +876,11 @@ static void compute_trap_path(void)
 	if (pvfbt_ks.stack_trace_consume_entry)
 		mark_trap(&w, pvfbt_ks.stack_trace_consume_entry);
 	n = pvfbt_die_callbacks(roots, ARRAY_SIZE(roots));
+	if (n <= 0 || n == ARRAY_SIZE(roots)) {
+		pr_err(PVFBT_NAME ": cannot read the die notifier chain\n");
+		kvfree(w.v);
+		return -ENOENT;
+	}
 	for (i = 0; i < n; i++)
 		mark_trap(&w, roots[i]);
 #ifdef CONFIG_PARAVIRT
@@ -752,6 +901,7 @@ static void compute_trap_path(void)
 	}
 	pr_info(PVFBT_NAME ": %u functions on the trap path excluded\n", w.n);
 	kvfree(w.v);
+	return 0;
 }
 
 static void collect_patched(struct collect *c)
@@ -767,6 +917,24 @@ static void collect_patched(struct collect *c)
 		patched_collect(last);
 	}
 	patched_sort();
+}
+
+/* A failed build leaves nothing behind: the next one starts from empty. */
+static void catalogue_reset(void)
+{
+	u32 i;
+
+	for (i = 0; i < nr_funcs; i++) {
+		if (!funcs[i])
+			continue;
+		kfree(funcs[i]->ret_off);
+		kfree(funcs[i]->name);
+		kfree(funcs[i]);
+	}
+	nr_funcs = 0;
+	nr_foreign = 0;
+	patched.n = 0;
+	patched.incomplete = false;
 }
 
 static int build_catalogue(void)
@@ -797,13 +965,16 @@ static int build_catalogue(void)
 	free_collect(&c);
 	if (err || c.oom)
 		goto fail;
-	compute_trap_path();
+	err = compute_trap_path();
+	if (err)
+		goto fail;
 	compute_hot();
 	catalogue_built = true;
 	pr_info(PVFBT_NAME ": catalogue of %u functions in %llu ms\n", nr_funcs,
 		(ktime_get_ns() - t0) / NSEC_PER_MSEC);
 	return 0;
 fail:
+	catalogue_reset();
 	pr_err(PVFBT_NAME ": cannot build the catalogue (%d)\n", err ? err : -ENOMEM);
 	return err ? err : -ENOMEM;
 }
@@ -843,24 +1014,26 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 	err = build_catalogue();
 	if (err)
 		goto out;
+	refresh_foreign();
 	req->total = nr_funcs;
 	req->count = 0;
 	for (i = req->start; i < nr_funcs && req->count < req->max; i++) {
 		struct fbt_func *f = funcs[i];
 
+		if (!f)		/* its module was unloaded */
+			continue;
 		memset(e, 0, sizeof(*e));
 		e->addr = f->addr;
 		e->entry_addr = f->entry_addr;
 		e->fid = i;
 		e->size = f->size;
-		e->entry_reason = f->gone ? PVFBT_EXCL_GONE : f->entry_reason;
-		e->return_reason = f->gone ? PVFBT_EXCL_GONE : f->return_reason;
+		e->entry_reason = f->entry_reason;
+		e->return_reason = f->return_reason;
 		e->nr_returns = f->nret;
 		e->flags = (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY) ?
 			    PVFBT_FUNC_ENTRY_ARMED : 0) |
 			   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
 			    PVFBT_FUNC_RETURN_ARMED : 0) |
-			   (f->gone ? PVFBT_FUNC_GONE : 0) |
 			   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0);
 		strscpy(e->module, f->modname, sizeof(e->module));
 		strscpy(e->name, f->name, sizeof(e->name));
@@ -878,16 +1051,34 @@ out:
 
 /* ---- arming ---- */
 
+/*
+ * A site is made from the live text, under text_mutex, and only if that
+ * text is what the analysis found: no kprobe on the instruction or in the
+ * four bytes before it (an optimised kprobe's jmp), no foreign int3, and
+ * for a return site still a return or a tail call.  Its original bytes are
+ * kept: every later write checks them (pvfbt_poke_int3()).
+ */
 static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 {
 	struct pvfbt_site *s = pvfbt_site_lookup(a);
-	u8 bytes[16];
+	unsigned int avail = min_t(unsigned long, sizeof(s->code), f->addr + f->size - a);
+	struct pvfbt_insn in;
+	u8 bytes[sizeof(s->code)];
 	int err;
 
 	if (s) {
+		if (s->lost)
+			return ERR_PTR(-EBUSY);
 		s->kinds |= kind;
 		return s;
 	}
+	memset(bytes, 0, sizeof(bytes));
+	if (pvfbt_read_text(a, bytes, avail))
+		return ERR_PTR(-EFAULT);
+	if (bytes[0] == 0xcc || pvfbt_foreign(a - 4, a) ||
+	    pvfbt_decode(bytes, avail, &in) < 0 ||
+	    (kind == PVFBT_SITE_RETURN && !is_return(&in, a) && !is_tailcall(&in, a, f)))
+		return ERR_PTR(-EBUSY);
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
@@ -896,14 +1087,8 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	s->fn_end = f->addr + f->size;
 	s->kinds = kind;
 	s->order = f->hot;
-	memset(bytes, 0, sizeof(bytes));
-	if (pvfbt_read_text(a, bytes, min_t(unsigned long, sizeof(bytes),
-					    f->addr + f->size - a))) {
-		kfree(s);
-		return ERR_PTR(-EFAULT);
-	}
-	err = pvfbt_site_prepare(s, bytes, min_t(unsigned long, sizeof(bytes),
-						 f->addr + f->size - a));
+	memcpy(s->code, bytes, sizeof(s->code));
+	err = pvfbt_site_prepare(s, bytes, avail);
 	if (!err)
 		err = pvfbt_site_insert(s);
 	if (err) {
@@ -914,40 +1099,83 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	return s;
 }
 
-/* Create the sites of one probe.  Under fbt_mutex and text_mutex. */
+/* Undo get_site() of a site that was never armed nor published. */
+static void put_new_site(struct pvfbt_site *s)
+{
+	if (s->live)
+		pvfbt_site_remove(s);
+	pvfbt_site_release_slot(s);
+	kfree(s);
+}
+
+/*
+ * Create the sites of one probe.  Under fbt_mutex and text_mutex.  A
+ * return probe's array is published only once every one of its sites
+ * exists: a failure leaves the function as it was.
+ */
 static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 {
-	u32 i;
+	struct pvfbt_site **v;
+	u32 i, j;
 
 	if (!ret) {
 		if (!f->entry) {
 			struct pvfbt_site *s = get_site(f, f->entry_addr, PVFBT_SITE_ENTRY);
 
-			if (IS_ERR(s))
+			if (IS_ERR(s)) {
+				if (PTR_ERR(s) == -EBUSY)
+					set_foreign(&f->entry_reason);
 				return PTR_ERR(s);
+			}
 			s->fid = fid;
 			f->entry = s;
 		}
 		return 0;
 	}
-	if (!f->rets) {
-		f->rets = kcalloc(f->nret, sizeof(*f->rets), GFP_KERNEL);
-		if (!f->rets)
-			return -ENOMEM;
-	}
+	if (f->rets)
+		return 0;
+	v = kcalloc(f->nret, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
 	for (i = 0; i < f->nret; i++) {
-		struct pvfbt_site *s;
+		unsigned long a = f->addr + RET_OFF(f->ret_off[i]);
+		struct pvfbt_site *s = get_site(f, a, PVFBT_SITE_RETURN);
 
-		if (f->rets[i])
-			continue;
-		s = get_site(f, f->addr + RET_OFF(f->ret_off[i]), PVFBT_SITE_RETURN);
-		if (IS_ERR(s))
+		if (IS_ERR(s)) {
+			/*
+			 * Only the sites made here go; the one site that can
+			 * exist already is the entry's (a function whose first
+			 * instruction returns).
+			 */
+			for (j = 0; j < i; j++)
+				if (v[j] != f->entry)
+					put_new_site(v[j]);
+				else
+					v[j]->kinds &= ~PVFBT_SITE_RETURN;
+			kfree(v);
+			if (PTR_ERR(s) == -EBUSY)
+				set_foreign(&f->return_reason);
 			return PTR_ERR(s);
+		}
 		s->tailcall = !!(f->ret_off[i] & RET_TAIL);
 		s->fid = fid;
-		f->rets[i] = s;
+		v[i] = s;
 	}
+	f->rets = v;
 	return 0;
+}
+
+/* Would arming (or disarming) change only bytes pvfbt owns? */
+static bool probe_text_ok(struct fbt_func *f, bool ret, bool arm)
+{
+	u32 j;
+
+	if (!ret)
+		return !f->entry || (f->entry->armed && arm) || pvfbt_site_text_ok(f->entry, arm);
+	for (j = 0; f->rets && j < f->nret; j++)
+		if (!(f->rets[j]->armed && arm) && !pvfbt_site_text_ok(f->rets[j], arm))
+			return false;
+	return true;
 }
 
 static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack)
@@ -959,8 +1187,13 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack)
 	if (old == new)
 		return;
 	WRITE_ONCE(s->armed, new);
-	if (!old || !new)
-		pvfbt_poke_int3(s, on);
+	/*
+	 * Checked first (probe_text_ok()) under the same text_mutex: a refusal
+	 * here is a disarm whose int3 another writer replaced.  The site is
+	 * then lost and its byte left alone; the probe counts as disarmed.
+	 */
+	if ((!old || !new) && pvfbt_poke_int3(s, on) && on)
+		WRITE_ONCE(s->armed, old);
 }
 
 static void wait_handlers(void)
@@ -969,6 +1202,13 @@ static void wait_handlers(void)
 	synchronize_rcu();
 }
 
+/*
+ * Enable or disable a set of probes.  Bad input (an id out of range, an
+ * excluded or gone probe) changes nothing and is -EINVAL.  A probe whose
+ * text another tool owns (a kprobe on or over one of its sites) is refused
+ * with -EBUSY, its reason becomes PVFBT_EXCL_FOREIGN (pvfbt -l -v shows it)
+ * and nothing is armed.
+ */
 int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done)
 {
 	u32 i;
@@ -979,17 +1219,18 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	err = build_catalogue();
 	if (err)
 		goto out;
+	if (enable)
+		refresh_foreign();
 	/* Validate everything first: bad input changes nothing. */
 	for (i = 0; i < count; i++) {
 		u32 fid = ids[i] / 2;
 		bool ret = ids[i] & 1;
 
-		if (fid >= nr_funcs) {
+		if (fid >= nr_funcs || (enable && !funcs[fid])) {
 			err = -EINVAL;
 			goto out;
 		}
-		if (enable && (funcs[fid]->gone ||
-			       (ret ? funcs[fid]->return_reason : funcs[fid]->entry_reason))) {
+		if (enable && (ret ? funcs[fid]->return_reason : funcs[fid]->entry_reason)) {
 			err = -EINVAL;
 			goto out;
 		}
@@ -1000,31 +1241,42 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 		if (err)
 			break;
 	}
+	for (i = 0; i < count && enable && !err; i++) {
+		struct fbt_func *f = funcs[ids[i] / 2];
+		bool ret = ids[i] & 1;
+
+		if (!probe_text_ok(f, ret, true)) {
+			set_foreign(ret ? &f->return_reason : &f->entry_reason);
+			err = -EBUSY;
+		}
+	}
 	if (!err) {
 		for (i = 0; i < count; i++) {
 			struct fbt_func *f = funcs[ids[i] / 2];
 			bool ret = ids[i] & 1;
 			bool stack = enable && (flags & PVFBT_ENABLE_STACK);
-			bool was;
+			bool was, now;
 			u32 j;
 
-			if (f->gone)
+			if (!f)
 				continue;
 			if (!ret) {
 				if (!f->entry)
 					continue;
 				was = f->entry->armed & PVFBT_SITE_ENTRY;
 				set_armed(f->entry, PVFBT_SITE_ENTRY, enable, stack);
+				now = f->entry->armed & PVFBT_SITE_ENTRY;
 			} else {
 				if (!f->rets)
 					continue;
 				was = f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN);
 				for (j = 0; j < f->nret; j++)
 					set_armed(f->rets[j], PVFBT_SITE_RETURN, enable, stack);
+				now = f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN);
 			}
-			if (was != enable) {
+			if (was != now) {
 				(*done)++;
-				nr_armed += enable ? 1 : -1;
+				nr_armed += now ? 1 : -1;
 			}
 		}
 	}
@@ -1059,7 +1311,8 @@ void pvfbt_fbt_disable_all(void)
 	if (nr_armed) {
 		pvfbt_poke_begin();
 		for (i = 0; i < nr_funcs; i++)
-			disarm_func(funcs[i]);
+			if (funcs[i])
+				disarm_func(funcs[i]);
 		pvfbt_poke_end();
 		wait_handlers();
 	}
@@ -1078,7 +1331,7 @@ static void free_sites(struct fbt_func *f)
 		pvfbt_site_release_slot(f->entry);
 	}
 	for (j = 0; f->rets && j < f->nret; j++) {
-		if (!f->rets[j] || f->rets[j] == f->entry)
+		if (f->rets[j] == f->entry)
 			continue;
 		pvfbt_site_remove(f->rets[j]);
 		pvfbt_site_release_slot(f->rets[j]);
@@ -1093,15 +1346,42 @@ static void free_sites(struct fbt_func *f)
 	f->rets = NULL;
 }
 
+static void free_func(struct fbt_func *f)
+{
+	free_sites(f);
+	kfree(f->ret_off);
+	kfree(f->name);
+	kfree(f);
+}
+
+/* Forget the jump-label and static-call sites of text that is going away. */
+static void patched_remove(unsigned long lo, unsigned long hi)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < patched.n; i++)
+		if (!within(patched.v[i], lo, hi))
+			patched.v[n++] = patched.v[i];
+	patched.n = n;
+}
+
+/*
+ * The module's probes are disarmed, every handler and every task is out of
+ * its sites and slots, then its entries are freed: its ids stay unused.
+ * The GOING notifier runs before the module's memory is freed, and the
+ * kernel waits for it; a catalogue build that holds fbt_mutex meanwhile
+ * sees the module GOING and leaves it out.
+ */
 static void module_going(struct module *mod)
 {
+	unsigned long lo, hi;
 	u32 i;
 	bool any = false;
 
 	mutex_lock(&fbt_mutex);
 	pvfbt_poke_begin();
 	for (i = 0; i < nr_funcs; i++) {
-		if (funcs[i]->mod != mod)
+		if (!funcs[i] || funcs[i]->mod != mod)
 			continue;
 		disarm_func(funcs[i]);
 		any |= funcs[i]->entry || funcs[i]->rets;
@@ -1112,13 +1392,25 @@ static void module_going(struct module *mod)
 		synchronize_rcu_tasks();
 	}
 	for (i = 0; i < nr_funcs; i++) {
-		if (funcs[i]->mod != mod)
+		if (!funcs[i] || funcs[i]->mod != mod)
 			continue;
-		free_sites(funcs[i]);
-		funcs[i]->gone = 1;
-		funcs[i]->mod = NULL;
+		free_func(funcs[i]);
+		funcs[i] = NULL;
 	}
+	pvfbt_module_text(mod, &lo, &hi);
+	patched_remove(lo, hi);
 	mutex_unlock(&fbt_mutex);
+}
+
+/* Is the module in the catalogue already (a build that saw it live)? */
+static bool catalogued(struct module *mod)
+{
+	u32 i;
+
+	for (i = nr_funcs; i-- > 0;)
+		if (funcs[i] && funcs[i]->mod == mod)
+			return true;
+	return false;
 }
 
 static void module_live(struct module *mod)
@@ -1126,13 +1418,15 @@ static void module_live(struct module *mod)
 	struct collect c = { .modules = true, .only = mod };
 
 	mutex_lock(&fbt_mutex);
-	if (catalogue_built) {
+	if (catalogue_built && !catalogued(mod)) {
 		if (!pvfbt_module_kallsyms_walk(pvfbt_ks.module_on_each_symbol,
 						pvfbt_ks.module_address, mod,
 						collect_one, &c) && !c.oom) {
 			patched_collect(mod);
 			patched_sort();
-			add_syms(&c);
+			if (add_syms(&c))
+				pr_warn(PVFBT_NAME ": module %s: not all of it catalogued\n",
+					mod->name);
 		}
 		free_collect(&c);
 	}
@@ -1166,12 +1460,9 @@ void pvfbt_fbt_exit(void)
 	u32 i;
 
 	unregister_module_notifier(&fbt_module_nb);
-	for (i = 0; i < nr_funcs; i++) {
-		free_sites(funcs[i]);
-		kfree(funcs[i]->ret_off);
-		kfree(funcs[i]->name);
-		kfree(funcs[i]);
-	}
+	for (i = 0; i < nr_funcs; i++)
+		if (funcs[i])
+			free_func(funcs[i]);
 	kvfree(funcs);
 	kvfree(patched.v);
 	vfree(textbuf);

@@ -61,6 +61,7 @@ const char *reason_str(unsigned reason)
 		[PVFBT_EXCL_NAME] = "name-too-long",
 		[PVFBT_EXCL_GONE] = "module-gone",
 		[PVFBT_EXCL_NOTRACE] = "notrace",
+		[PVFBT_EXCL_FOREIGN] = "foreign-text",
 	};
 
 	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])

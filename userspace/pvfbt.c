@@ -243,6 +243,8 @@ static int cmd_status(void)
 	       st.nr_sites - st.nr_sites_emulated - st.nr_sites_boosted);
 	printf("text writes:    %u batches, %u pages through an alias, %u text_poke() calls\n",
 	       st.text_batches, st.text_alias_pages, st.text_pokes);
+	printf("text refused:   %u site writes (the text was not as pvfbt left it)\n",
+	       st.text_refused);
 	printf("ring:           %u records of %u bytes per cpu (%u bytes mapped)\n",
 	       st.ring_records, st.record_size, st.ring_mmap_size);
 	if (st.owner_pid)
@@ -302,6 +304,35 @@ static int report_unmatched(const size_t *hits)
 			ret = 1;
 		}
 	return ret;
+}
+
+/*
+ * PVFBT_IOC_ENABLE said EBUSY: another tool (a kprobe) owns the text of some
+ * selected probes, and the module now lists them as foreign-text.  Say
+ * which, and keep the rest.  Returns how many were dropped.
+ */
+static size_t drop_foreign(int fd, struct selection *sel)
+{
+	struct catalogue c;
+	size_t i, n = 0, dropped;
+	char name[512];
+
+	dev_catalogue(fd, &c);
+	for (i = 0; i < sel->nr; i++) {
+		uint32_t id = sel->ids[i];
+		const struct pvfbt_func *f = cat_fid(&c, id / 2);
+
+		if (f && probe_reason(f, id & 1) == PVFBT_EXCL_FOREIGN) {
+			probe_fullname(name, sizeof(name), &c, id);
+			warnx_("%s: not enabled: another tool (a kprobe) owns its text", name);
+			continue;
+		}
+		sel->ids[n++] = id;
+	}
+	dropped = sel->nr - n;
+	sel->nr = n;
+	cat_free(&c);
+	return dropped;
 }
 
 static int cmd_list(struct spec *specs)
@@ -684,6 +715,7 @@ static int cmd_trace(struct spec *specs)
 	struct selection sel;
 	struct drainer d;
 	struct pvfbt_enable en;
+	int rc;
 	struct sigaction sa;
 	void **bases;
 	uint64_t *tails, deadline = 0;
@@ -801,12 +833,19 @@ static int cmd_trace(struct spec *specs)
 	en.count = (uint32_t)sel.nr;
 	en.ids = (uintptr_t)sel.ids;
 	en.flags = opt.stack ? PVFBT_ENABLE_STACK : 0;
-	if (ioctl(fd, PVFBT_IOC_ENABLE, &en)) {
+	rc = ioctl(fd, PVFBT_IOC_ENABLE, &en);
+	if (rc && errno == EBUSY && drop_foreign(fd, &sel)) {
+		/* What another tool owns is refused: enable the rest. */
+		en.count = (uint32_t)sel.nr;
+		en.done = 0;
+		rc = sel.nr ? ioctl(fd, PVFBT_IOC_ENABLE, &en) : (errno = EBUSY, -1);
+	}
+	if (rc) {
 		int e = errno;
 
 		abort_child();
-		die(1, "PVFBT_IOC_ENABLE of %zu probes: %s", sel.nr,
-		    strerror(e));
+		die(1, "PVFBT_IOC_ENABLE of %zu probes: %s%s", sel.nr, strerror(e),
+		    e == EBUSY ? " (another tool owns their text: see pvfbt -l -v)" : "");
 	}
 	if (!opt.quiet && opt.mode != M_JSON)
 		warnx_("%zu probes enabled", sel.nr);

@@ -38,6 +38,7 @@
 #include <linux/bsearch.h>
 #include <linux/vmalloc.h>
 #include <linux/uaccess.h>
+#include <linux/kprobes.h>
 #include <asm/sync_core.h>
 #include "driver/pvfbt.h"
 #include "arch/x86/slots.h"
@@ -323,12 +324,73 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 	memcpy(p->bytes, bytes, len);
 }
 
-void pvfbt_poke_int3(struct pvfbt_site *site, bool arm)
+/*
+ * Does another tool own text in [start, end]: a kprobe registered at one of
+ * those addresses (armed or not, int3 or optimised into a 5-byte jmp)?
+ * kprobes adds a probe to its table before it writes a byte, and writes
+ * under text_mutex: a caller that holds text_mutex sees every probe whose
+ * bytes can be in the text.  Without kprobes' table every address counts
+ * as owned.
+ */
+bool pvfbt_foreign(unsigned long start, unsigned long end)
+{
+	unsigned long a;
+	bool found = false;
+
+	if (!pvfbt_ks.get_kprobe)
+		return true;
+	rcu_read_lock_sched();
+	for (a = start; a <= end && !found; a++)
+		found = pvfbt_ks.get_kprobe((void *)a);
+	rcu_read_unlock_sched();
+	return found;
+}
+
+/* How many writes pvfbt refused because the text was not what it expected. */
+static u32 nr_refused;
+
+u32 pvfbt_text_refused(void)
+{
+	return READ_ONCE(nr_refused);
+}
+
+/*
+ * The ownership rule: pvfbt writes a site's first byte only if the site's
+ * whole instruction reads as pvfbt left it (the original bytes to arm, the
+ * int3 and the original tail to disarm) and, to arm, no kprobe sits on it
+ * or in the four bytes before it (an optimised kprobe's jmp is 5 bytes).
+ * Caller holds text_mutex (pvfbt_poke_begin()): no other writer can change
+ * the text until the batch is written.  A refused disarm leaves the byte to
+ * whoever wrote it and the site is lost: never written again.
+ */
+bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm)
+{
+	u8 live[sizeof(site->code)];
+	unsigned int len = site->insn.len;
+
+	lockdep_assert_held(pvfbt_ks.text_mutex);
+	return !site->lost && len && len <= sizeof(live) &&
+	       !copy_from_kernel_nofault(live, (void *)site->addr, len) &&
+	       live[0] == (arm ? site->orig : 0xcc) &&
+	       !memcmp(live + 1, site->code + 1, len - 1) &&
+	       !(arm && pvfbt_foreign(site->addr - 4, site->addr));
+}
+
+int pvfbt_poke_int3(struct pvfbt_site *site, bool arm)
 {
 	u8 byte = arm ? 0xcc : site->orig;
 
+	if (!pvfbt_site_text_ok(site, arm)) {
+		WRITE_ONCE(nr_refused, nr_refused + 1);
+		if (!arm)
+			site->lost = 1;
+		pr_warn_ratelimited(PVFBT_NAME ": %s %pS refused: its text is not as pvfbt left it\n",
+				    arm ? "arming" : "disarming", (void *)site->addr);
+		return -EBUSY;
+	}
 	/* Disarming: the hot sites first, so they stop trapping soonest. */
 	queue_write(site->addr, &byte, 1, arm ? site->order : PVFBT_ORDER_MAX - site->order);
+	return 0;
 }
 
 /* A slot's bytes (len <= PVFBT_SLOT_SIZE), written before any int3. */
@@ -349,8 +411,9 @@ void pvfbt_poke_end(void)
 
 /*
  * Read live text as it would be without pvfbt: the original byte of every
- * site of ours replaces its int3 (a site's instruction never starts with
- * int3, and within a batch its int3 may be queued, armed or not).
+ * armed site of ours replaces its int3 (a site's instruction never starts
+ * with int3).  Callers hold fbt_mutex and read outside a batch, where a
+ * site's int3 is in the text exactly when the site is armed.
  */
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 {
@@ -363,8 +426,9 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 
 		if (buf[i] != 0xcc)
 			continue;
+		/* Only an int3 pvfbt wrote: an unarmed or lost site's is foreign. */
 		s = pvfbt_site_lookup(addr + i);
-		if (s)
+		if (s && READ_ONCE(s->armed) && !s->lost)
 			buf[i] = s->orig;
 	}
 	return 0;

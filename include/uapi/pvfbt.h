@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	4
+#define PVFBT_ABI_VERSION	5
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -43,6 +43,7 @@ struct pvfbt_status {
 	__u32 text_batches;	/* out: batches of text writes since the load */
 	__u32 text_alias_pages;	/* out: pages they wrote through a writable alias */
 	__u32 text_pokes;	/* out: text_poke() calls they made instead */
+	__u32 text_refused;	/* out: site writes refused: the text was not pvfbt's */
 	char release[64];	/* out: utsname()->release */
 };
 
@@ -82,6 +83,7 @@ enum pvfbt_reason {
 	PVFBT_EXCL_NAME,	/* name longer than PVFBT_NAME_LEN */
 	PVFBT_EXCL_GONE,	/* its module was unloaded */
 	PVFBT_EXCL_NOTRACE,	/* core kernel code without an ftrace site: asm stubs, notrace */
+	PVFBT_EXCL_FOREIGN,	/* another tool (a kprobe) owns the site's text now */
 	PVFBT_EXCL_MAX
 };
 

@@ -20,7 +20,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *4\$" $T/status || fail "abi version"
+	grep -q "^abi version: *5\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
@@ -325,6 +325,244 @@ t_rmmod_while_firing() {
 	insmod /pvfbt.ko || fail "insmod again"
 }
 
+# A module is catalogued once it is live: not while its init sleeps (its
+# symbol table is then an init-time copy), once and with its names when it
+# is; its entries go with it; a second load lists it again.
+t_module_lifecycle() {
+	S=/sys/kernel/debug/pvfbt_slowinit/run
+	rmmod pvfbt && insmod /pvfbt.ko
+	insmod /tests/pvfbt_slowinit.ko sleep_ms=8000 &
+	ins=$!
+	w=0
+	while ! grep -q '^pvfbt_slowinit .* Loading' /proc/modules && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
+	grep -q '^pvfbt_slowinit .* Loading' /proc/modules || fail "the module never showed as loading"
+	# The first listing builds the catalogue while the module is COMING.
+	rc=0; pvfbt -l -n 'fbt:pvfbt_slowinit::' >$T/ml.coming 2>&1 || rc=$?
+	cat $T/ml.coming
+	rc2=0; pvfbt -n 'fbt:pvfbt_slowinit::' -d 1 >$T/ml.arm 2>&1 || rc2=$?
+	cat $T/ml.arm
+	grep -q '^pvfbt_slowinit .* Loading' /proc/modules || fail "init ended before the listing: test not valid"
+	[ $rc = 1 ] && grep -q 'no probes match' $T/ml.coming || fail "a module still in its init was listed (exit $rc)"
+	[ $rc2 = 1 ] || fail "probes of a module in its init were armed (exit $rc2)"
+	wait $ins || fail "insmod pvfbt_slowinit"
+	for life in 1 2; do
+		pvfbt -l -n 'fbt:pvfbt_slowinit::' >$T/ml.live$life 2>&1
+		cat $T/ml.live$life
+		for f in slowinit_work slowinit_more; do
+			for k in entry return; do
+				c=$(awk -v f=$f -v k=$k '$4 == f && $5 == k' $T/ml.live$life | wc -l)
+				[ "$c" = 1 ] || fail "life $life: $f $k listed $c times"
+			done
+		done
+		[ "$(awk '$3 == "pvfbt_slowinit" && NF < 5' $T/ml.live$life | wc -l)" = 0 ] || fail "life $life: a function without a name"
+		[ "$(awk '$3 == "pvfbt_slowinit" { print $4, $5 }' $T/ml.live$life | sort | uniq -d | wc -l)" = 0 ] ||
+			fail "life $life: a probe listed twice"
+		n=$((life * 300))
+		pvfbt --count -n 'fbt:pvfbt_slowinit:slowinit_*:' -c "sh -c 'echo $n >$S'" >$T/ml.c$life 2>&1
+		cat $T/ml.c$life
+		for p in work:entry work:return more:entry more:return; do
+			[ "$(count_of $T/ml.c$life fbt:pvfbt_slowinit:slowinit_$p)" = $n ] || fail "life $life: slowinit_$p not $n"
+		done
+		rmmod pvfbt_slowinit || fail "rmmod pvfbt_slowinit ($life)"
+		rc=0; pvfbt -l -n 'fbt:pvfbt_slowinit::' >$T/ml.gone$life 2>&1 || rc=$?
+		[ $rc = 1 ] || { cat $T/ml.gone$life; fail "life $life: an unloaded module is still listed"; }
+		[ $life = 2 ] || insmod /tests/pvfbt_slowinit.ko sleep_ms=0 || fail "second insmod"
+	done
+	pvfbt --status | grep -q '^probes armed: *0$' || fail "probes left armed"
+}
+
+# kprobe helpers: the kernel's own kprobe events through tracefs.
+KT=/sys/kernel/tracing
+kp_add() { echo "p:$1 $2" >>$KT/kprobe_events; }
+kp_on() { echo 1 >$KT/events/kprobes/$1/enable; }
+kp_del() { echo 0 >$KT/events/kprobes/$1/enable; echo "-:$1" >>$KT/kprobe_events; }
+kp_hits() { awk -v n="$1" '$1 == n { print $2 }' $KT/kprobe_profile; }
+kp_optimized() { grep "$1" /sys/kernel/debug/kprobes/list | grep -q OPTIMIZED; }
+# The offset of a function's first instruction after the fentry site (and
+# after endbr64 or its sealing nop).
+entry_off() {
+	b=$(peek_sym "$1" 4)
+	case $b in f30f1efa|660f1f00) echo 9 ;; *) echo 5 ;; esac
+}
+
+# A kprobe on a return site of vfs_read (kprobe events need an ftrace
+# site: not the fixture's assembly): the return probe is refused with a
+# clear error, before pvfbt first lists and between its listing and its
+# enabling, and listed as foreign-text; the entry probe counts exactly,
+# nothing oopses; once the kprobe is gone the return probe counts exactly.
+t_foreign_return() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko
+	head -c 64 /dev/zero >$T/fr.data
+	cx_find_return
+	trap 'kp_del pvret 2>/dev/null || true' EXIT
+	for when in before-list after-list; do
+		rmmod pvfbt && insmod /pvfbt.ko
+		[ $when = before-list ] || pvfbt -l -n 'fbt::vfs_read:' >/dev/null
+		kp_add pvret "vfs_read+$cx_r" || fail "$when: kprobe at vfs_read+$cx_r"
+		echo 'comm == "readn"' >$KT/events/kprobes/pvret/filter
+		kp_on pvret
+		rc=0; pvfbt --count --comm readn -n 'fbt::vfs_read:return' -c "readn $T/fr.data 64 100" >$T/fr.$when 2>&1 || rc=$?
+		cat $T/fr.$when
+		[ $rc != 0 ] || fail "$when: a return probe under a kprobe was enabled"
+		grep -q 'another tool' $T/fr.$when || grep -q 'excluded' $T/fr.$when || fail "$when: no clear error"
+		pvfbt -l -v -n 'fbt::vfs_read:' >$T/fl.$when 2>&1
+		cat $T/fl.$when
+		grep -q ' return .*foreign-text' $T/fl.$when || fail "$when: return probe not listed as foreign-text"
+		echo >$KT/trace
+		pvfbt --count --comm readn -n 'fbt::vfs_read:' -c "readn $T/fr.data 64 100" >$T/fe.$when 2>&1
+		cat $T/fe.$when
+		[ "$(count_of $T/fe.$when fbt:vmlinux:vfs_read:entry)" = 100 ] || fail "$when: entry count"
+		! grep -q 'fbt:vmlinux:vfs_read:return' $T/fe.$when || fail "$when: a return counted under the kprobe"
+		[ "$(grep -c ' pvret: ' $KT/trace)" = 100 ] || fail "$when: kprobe hits $(grep -c ' pvret: ' $KT/trace), want 100"
+		kp_del pvret
+		pvfbt --count --comm readn -n 'fbt::vfs_read:' -c "readn $T/fr.data 64 100" >$T/fa.$when 2>&1
+		cat $T/fa.$when
+		[ "$(count_of $T/fa.$when fbt:vmlinux:vfs_read:return)" = 100 ] || fail "$when: return count after the kprobe left"
+	done
+	pvfbt --status | grep '^text refused'
+}
+
+# Other text writers on the function pvfbt probes, vfs_read:
+#   P    pvfbt (entry and return)
+#   K5o  a kprobe at pvfbt's entry site, optimised into a jmp
+#   K5   the same with optimisation off (an int3)
+#   KR   a kprobe on one of the function's return sites
+#   F    the function tracer (ftrace, at the fentry site)
+# Each scenario adds and removes them in its order, with a loop of reads (L)
+# while all are in: every tool that was accepted counts exactly the reads
+# of the loop's program (readn: pvfbt --comm, kprobe event filters, the
+# function tracer's comm column), a refusal is clean, and the text is the
+# original byte for byte at the end.
+CX_N=300
+cx_add() {
+	case $1 in
+	P)
+		pvfbt --count --comm readn -n 'fbt::vfs_read:' -d 600 >$T/cx.p 2>&1 &
+		cx_pp=$!
+		w=0
+		while ! grep -q 'probes enabled' $T/cx.p && kill -0 $cx_pp 2>/dev/null && [ $w -lt 600 ]; do
+			sleep 0.1; w=$((w + 1))
+		done
+		if grep -q 'probes enabled' $T/cx.p; then acc_P=1; else wait $cx_pp || true; acc_P=0; cat $T/cx.p; fi
+		pe=1; pr=1
+		grep -q 'vfs_read:entry: not enabled' $T/cx.p && pe=0
+		grep -q 'vfs_read:return: not enabled' $T/cx.p && pr=0
+		[ $acc_P = 1 ] || { pe=0; pr=0; } ;;
+	K5o|K5)
+		[ $1 = K5o ] && o=1 || o=0
+		echo $o >/proc/sys/debug/kprobes-optimization
+		acc_K5=0
+		if kp_add pvk5 "vfs_read+$cx_e" 2>/dev/null; then
+			echo 'comm == "readn"' >$KT/events/kprobes/pvk5/filter
+			kp_on pvk5; acc_K5=1
+			if [ $o = 1 ]; then
+				w=0; while ! kp_optimized "vfs_read+0x$(printf %x $cx_e)" && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
+				kp_optimized "vfs_read+0x$(printf %x $cx_e)" || { cat /sys/kernel/debug/kprobes/list; fail "$cx_s: the kprobe was not optimised"; }
+			fi
+		fi ;;
+	KR)
+		acc_KR=0
+		if kp_add pvkr "vfs_read+$cx_r" 2>/dev/null; then
+			echo 'comm == "readn"' >$KT/events/kprobes/pvkr/filter
+			kp_on pvkr; acc_KR=1
+		fi ;;
+	F)
+		echo vfs_read >$KT/set_ftrace_filter
+		echo function >$KT/current_tracer
+		acc_F=1 ;;
+	esac
+	echo "# $cx_s: +$1 accepted: P=$acc_P K5=$acc_K5 KR=$acc_KR F=$acc_F"
+}
+cx_del() {
+	case $1 in
+	P)
+		[ $acc_P = 1 ] || return 0
+		kill -INT $cx_pp; wait $cx_pp || fail "$cx_s: pvfbt failed"
+		cat $T/cx.p
+		[ $pe = 0 ] || [ "$(count_of $T/cx.p fbt:vmlinux:vfs_read:entry)" = $CX_N ] || fail "$cx_s: pvfbt entries"
+		[ $pr = 0 ] || [ "$(count_of $T/cx.p fbt:vmlinux:vfs_read:return)" = $CX_N ] || fail "$cx_s: pvfbt returns"
+		acc_P=0 ;;
+	K5o|K5) [ $acc_K5 = 0 ] || kp_del pvk5; acc_K5=0 ;;
+	KR) [ $acc_KR = 0 ] || kp_del pvkr; acc_KR=0 ;;
+	F) echo nop >$KT/current_tracer; echo >$KT/set_ftrace_filter; acc_F=0 ;;
+	esac
+}
+cx_loop() {
+	echo >$KT/trace
+	readn $T/cx.data 64 $CX_N >/dev/null
+	cp $KT/trace $T/cx.trace
+	if [ $acc_K5 = 1 ]; then
+		k=$(grep -c ' pvk5: ' $T/cx.trace || true)
+		[ "$k" = $CX_N ] || fail "$cx_s: kprobe at the entry site: $k hits"
+	fi
+	if [ $acc_KR = 1 ]; then
+		k=$(grep -c ' pvkr: ' $T/cx.trace || true)
+		[ "$k" = $CX_N ] || fail "$cx_s: kprobe on the return: $k hits"
+	fi
+	if [ $acc_F = 1 ]; then
+		f=$(grep -c 'readn-.* vfs_read <-' $T/cx.trace || true)
+		[ "$f" = $CX_N ] || fail "$cx_s: function tracer: $f hits"
+	fi
+}
+# cx_r: the offset of a return site of vfs_read, as pvfbt reports it ("ip").
+cx_find_return() {
+	head -c 64 /dev/zero >$T/cx.data
+	pvfbt --json --comm readn -n 'fbt::vfs_read:return' -c "readn $T/cx.data 64" >$T/cx.ret 2>&1
+	ip=$(sed -n 's/.*"ip":\([0-9]*\).*/\1/p' $T/cx.ret | head -n 1)
+	va=$(awk '$3 == "vfs_read" { print $1; exit }' /proc/kallsyms)
+	[ -n "$ip" ] && [ -n "$va" ] || { cat $T/cx.ret; fail "no return site of vfs_read"; }
+	cx_r=$((ip - 0x$va))
+}
+cx_cleanup() {
+	[ "$acc_P" != 1 ] || { kill -INT $cx_pp; wait $cx_pp; }
+	echo nop >$KT/current_tracer; echo >$KT/set_ftrace_filter
+	kp_del pvk5 2>/dev/null || true
+	kp_del pvkr 2>/dev/null || true
+	echo 1 >/proc/sys/debug/kprobes-optimization
+}
+t_coexist() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko
+	trap cx_cleanup EXIT
+	echo 8192 >$KT/buffer_size_kb
+	cx_e=$(entry_off vfs_read)
+	cx_find_return
+	echo "# vfs_read: entry site +$cx_e, a return site +$cx_r"
+	peek_sym vfs_read 512 >$T/cx.before
+	for cx_s in "+P +K5o L -P -K5o" "+P +K5 L -K5 -P" "+K5o +P L -P -K5o" "+K5 +P L -K5 -P" \
+		    "+K5 +P L -P -K5" "+P +KR L -P -KR" "+KR +P L -KR -P" "+KR +P L -P -KR" \
+		    "+P +F L -P -F" "+F +P L -F -P" "+F +K5o +P +KR L -P -KR -K5o -F" \
+		    "+P +F +K5 +KR L -K5 -F -P -KR"; do
+		acc_P=0 acc_K5=0 acc_KR=0 acc_F=0
+		for op in $cx_s; do
+			case $op in
+			+*) cx_add ${op#+} ;;
+			-*) cx_del ${op#-} ;;
+			L) cx_loop ;;
+			esac
+			# pvfbt's own refusals, the ones the ownership rule makes
+			[ "$op" = +P ] || continue
+			case $cx_s in
+			# (the return sites, from an earlier clean analysis, are
+			# checked one by one: not covered by the jmp, they arm)
+			*"+K5o +P"*) [ $pe = 0 ] || fail "$cx_s: pvfbt's entry armed under an optimised kprobe" ;;
+			*"+K5 +P"*) [ $acc_P = 1 ] && [ $pe = 0 ] && [ $pr = 1 ] ||
+				fail "$cx_s: want the entry refused and the return enabled" ;;
+			*"+KR +P"*) [ $acc_P = 1 ] && [ $pe = 1 ] && [ $pr = 0 ] ||
+				fail "$cx_s: want the return refused and the entry enabled" ;;
+			esac
+		done
+		peek_sym vfs_read 512 >$T/cx.after
+		cmp -s $T/cx.before $T/cx.after || fail "$cx_s: text not restored"
+	done
+	echo 1 >/proc/sys/debug/kprobes-optimization
+	# pvfbt alone still counts exactly.
+	pvfbt --count --comm readn -n 'fbt::vfs_read:' -c "readn $T/cx.data 64 1000" >$T/cx.end 2>&1
+	cat $T/cx.end
+	[ "$(count_of $T/cx.end fbt:vmlinux:vfs_read:entry)" = 1000 ] || fail "entries after the scenarios"
+	[ "$(count_of $T/cx.end fbt:vmlinux:vfs_read:return)" = 1000 ] || fail "returns after the scenarios"
+	pvfbt --status | grep '^text refused'
+}
+
 t_unload() {
 	rmmod pvfbt || fail "rmmod"
 	[ ! -e /dev/pvfbt ] || fail "/dev/pvfbt left behind"
@@ -334,7 +572,8 @@ t_unload() {
 }
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
-	emulation_matches_step boost_matches_step tail_calls stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing unload"
+	emulation_matches_step boost_matches_step tail_calls stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
+	module_lifecycle foreign_return coexist unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}
 echo "KTAP version 1"

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* readn FILE COUNT: exactly one read(fd, buf, COUNT); prints read=<bytes>. */
+/*
+ * readn FILE COUNT [TIMES]: exactly one read(fd, buf, COUNT), then TIMES - 1
+ * pread(fd, buf, COUNT, 0) (each one vfs_read() in the kernel); prints
+ * read=<bytes of the first>.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,8 +18,10 @@ int main(int argc, char **argv)
 	ssize_t r;
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: readn FILE COUNT\n");
+	long times = argc == 4 ? strtol(argv[3], NULL, 10) : 1;
+
+	if ((argc != 3 && argc != 4) || times < 1) {
+		fprintf(stderr, "usage: readn FILE COUNT [TIMES]\n");
 		return 2;
 	}
 	errno = 0;
@@ -39,6 +45,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "readn: read: %s\n", strerror(errno));
 		return 1;
 	}
+	while (--times > 0)
+		if (pread(fd, buf, (size_t)count, 0) < 0) {
+			fprintf(stderr, "readn: pread: %s\n", strerror(errno));
+			return 1;
+		}
 	printf("read=%zd\n", r);
 	close(fd);
 	free(buf);

@@ -16,7 +16,7 @@ rc() { cat "$T/rc"; }
 # --status
 run $P --status
 if [ "$(rc)" = 0 ] && grep -q '^environment: *xen-pv$' "$T/out" &&
-   grep -q '^abi version: *4$' "$T/out" && grep -q '^cpus: *2$' "$T/out" &&
+   grep -q '^abi version: *5$' "$T/out" && grep -q '^cpus: *2$' "$T/out" &&
    grep -q '^kernel release: *6.1.0-fake$' "$T/out" &&
    grep -q '^probes armed: *0$' "$T/out" &&
    grep -qx 'text writes:    3 batches, 2841 pages through an alias, 7 text_poke() calls' "$T/out"; then pass status; else fail status "status output"; fi
