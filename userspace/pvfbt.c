@@ -641,6 +641,7 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 		tot.stepped += cs[i].stepped;
 		tot.emulated += cs[i].emulated;
 		tot.boosted += cs[i].boosted;
+		tot.unstepped += cs[i].unstepped;
 	}
 	fprintf(stderr, "pvfbt: %" PRIu64 " events, %" PRIu64 " dropped, %zu probes\n",
 		s->events, (uint64_t)tot.drops, nprobes);
@@ -649,7 +650,7 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 			fprintf(stderr, "pvfbt: cpu %u: hits %llu, records %llu, "
 				"drops %llu, missed steps %llu, late steps %llu, "
 				"filtered %llu, stepped %llu, emulated %llu, nested %llu, "
-				"boosted %llu\n",
+				"boosted %llu, unstepped %llu\n",
 				i, (unsigned long long)cs[i].hits,
 				(unsigned long long)cs[i].records,
 				(unsigned long long)cs[i].drops,
@@ -659,10 +660,11 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 				(unsigned long long)cs[i].stepped,
 				(unsigned long long)cs[i].emulated,
 				(unsigned long long)cs[i].nested,
-				(unsigned long long)cs[i].boosted);
+				(unsigned long long)cs[i].boosted,
+				(unsigned long long)cs[i].unstepped);
 	fprintf(stderr, "pvfbt: hits %llu, records %llu, drops %llu, "
 		"missed steps %llu, late steps %llu, filtered %llu, "
-		"stepped %llu, emulated %llu, boosted %llu\n",
+		"stepped %llu, emulated %llu, boosted %llu, unstepped %llu\n",
 		(unsigned long long)tot.hits, (unsigned long long)tot.records,
 		(unsigned long long)tot.drops,
 		(unsigned long long)tot.missed_steps,
@@ -670,7 +672,8 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 		(unsigned long long)tot.filtered,
 		(unsigned long long)tot.stepped,
 		(unsigned long long)tot.emulated,
-		(unsigned long long)tot.boosted);
+		(unsigned long long)tot.boosted,
+		(unsigned long long)tot.unstepped);
 	if (d->overrun)
 		fprintf(stderr, "pvfbt: warning: %" PRIu64
 			" records overwritten before the consumer read them\n",

@@ -27,9 +27,28 @@
  * displaced instruction, so a CPU that runs past it without the #DB traps
  * on the guard.  The guard hit is recognised by its address, the CPU is sent
  * to site + length, TF is cleared and the miss is counted.  A #DB that then
- * arrives late (DR_STEP at an address we do not expect, while a miss is
- * outstanding) is claimed and counted rather than left to the kernel's
- * "unexpected single-step" warning.
+ * arrives late is claimed only if it can be that step's: DR_STEP, on the
+ * CPU that repaired the miss, at the address the guard sent it to, once.
+ * Anything else is left to its owner (kgdb, a debugger) or to the kernel.
+ *
+ * Never step on the #DB stack.  Natively, #DB runs on its own IST stack,
+ * one per CPU, and a #DB taken there starts again at its top, over the
+ * frame in use.  A probe hit from #DB context (a hardware breakpoint's
+ * perf overflow handler) arrives there: int3 is not an IST exception, it
+ * stays on the stack it interrupted.  Such a hit runs its slot without TF:
+ * the slot ends on its first guard int3, which (TF clear, still on the #DB
+ * stack) is the end of the run, not a missed step, and resumes at
+ * site + length.  Under Xen PV there is no IST: #DB nests on the stack in
+ * use, and a step from #DB context is safe.
+ *
+ * TF the interrupted code had set itself (a debugger stepping it) is kept:
+ * its step must still come, at the address the original instruction would
+ * have left it.  Such a hit is stepped (never boosted), with IF off until
+ * the step, so the #DB comes on this CPU and a per-CPU record says it is
+ * shared: pvfbt moves the CPU to site + length, gives IF back, keeps TF
+ * and passes the #DB on.  An emulated instruction with TF set resumes
+ * through a "ret" in the last slot, so the step trap reports the emulated
+ * target.
  */
 #include <linux/kernel.h>
 #include <linux/kdebug.h>
@@ -40,6 +59,8 @@
 #include <asm/debugreg.h>
 #include <asm/ptrace.h>
 #include <asm/processor-flags.h>
+#include <asm/processor.h>
+#include <asm/page_64_types.h>
 #include "driver/pvfbt.h"
 #include "arch/x86/slots.h"
 
@@ -57,7 +78,22 @@ static struct pvfbt_site **slot_owner;
 static u32 nr_slots;		/* slots ever handed out */
 static u32 *slot_free;		/* slots given back, reusable */
 static u32 nr_slot_free;
-static atomic_t late_budget;
+/* The last slot is no site's: a "ret" that resumes emulated hits with TF set. */
+#define TF_PAD_SLOT	(PVFBT_NR_SLOTS - 1)
+
+/*
+ * A step taken for code that had TF set itself: where its #DB is expected
+ * (slot + length, 0 if none) and the IF to give back.  IF is off from the
+ * int3 to the step, so the two traps are on one CPU, with nothing between
+ * them but an NMI (whose code never runs with TF set).
+ */
+struct tf_step {
+	unsigned long end;
+	unsigned long if_flag;
+};
+static DEFINE_PER_CPU(struct tf_step, tf_step);
+/* Where the last guard repair on this CPU sent it: a late #DB there is ours. */
+static DEFINE_PER_CPU(unsigned long, late_ip);
 /* Hits in progress on this CPU: a bound on recursion through our callees. */
 static DEFINE_PER_CPU(int, hit_depth);
 #define MAX_HIT_DEPTH	4
@@ -65,6 +101,15 @@ static DEFINE_PER_CPU(int, hit_depth);
 static inline unsigned long slot_addr(int slot)
 {
 	return (unsigned long)pvfbt_slot_area + (unsigned long)slot * PVFBT_SLOT_SIZE;
+}
+
+/* The pad; the base is hidden so that no relocation points into the area's middle (IBT objtool). */
+static __always_inline unsigned long tf_pad(void)
+{
+	unsigned long base = (unsigned long)pvfbt_slot_area;
+
+	OPTIMIZER_HIDE_VAR(base);
+	return base + (unsigned long)TF_PAD_SLOT * PVFBT_SLOT_SIZE;
 }
 
 static inline bool in_slots(unsigned long addr)
@@ -156,7 +201,7 @@ u32 pvfbt_sites_live(u32 *emulated, u32 *boosted)
 
 u32 pvfbt_slots_max(void)
 {
-	return PVFBT_NR_SLOTS;
+	return PVFBT_NR_SLOTS - 1;
 }
 
 bool pvfbt_addr_in_self(unsigned long addr)
@@ -326,7 +371,7 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 	}
 
 	/* Stepped or boosted out of line: give the site a slot of its own. */
-	if (!nr_slot_free && nr_slots >= PVFBT_NR_SLOTS)
+	if (!nr_slot_free && nr_slots >= TF_PAD_SLOT)
 		return -ENOSPC;
 	n = nr_slot_free ? slot_free[nr_slot_free - 1] : nr_slots;
 	slot = slot_addr(n);
@@ -435,25 +480,62 @@ static bool leaves(const struct pvfbt_site *s, const struct pt_regs *regs)
 	return t < s->fn_start || t >= s->fn_end;
 }
 
+/*
+ * Is sp on this CPU's #DB stack?  The TSS holds the top of each IST stack
+ * (cpu_tss_rw is exported; the #DB entry is set once per CPU at boot and
+ * never moved since 5.9 dropped the stack shifting).  Under Xen PV the
+ * hardware never switches to it, so no code runs there.
+ */
+static __always_inline bool on_db_stack(unsigned long sp)
+{
+	unsigned long top = this_cpu_read(cpu_tss_rw.x86_tss.ist[IST_INDEX_DB]);
+
+	return top && sp < top && sp >= top - EXCEPTION_STKSZ;
+}
+
+/*
+ * The CPU ran into guard byte off of site s's slot: its step never came,
+ * or it ran the slot without TF (on the #DB stack).  Resume at site + length.
+ */
+static __always_inline int on_guard(struct pvfbt_site *s, unsigned long off,
+				    struct pt_regs *regs)
+{
+	unsigned long end = slot_addr(s->slot) + s->insn.len;
+
+	regs->ip = s->addr + s->insn.len;
+	if (this_cpu_read(tf_step.end) == end) {
+		/* A step shared with the code's own TF: keep TF, give IF back. */
+		this_cpu_write(tf_step.end, 0);
+		regs->flags |= this_cpu_read(tf_step.if_flag);
+		pvfbt_stat_inc(missed_steps);
+		return NOTIFY_STOP;
+	}
+	if (off == s->insn.len && !(regs->flags & X86_EFLAGS_TF) &&
+	    on_db_stack(regs->sp))
+		return NOTIFY_STOP;	/* the end of a run without a step */
+	regs->flags &= ~X86_EFLAGS_TF;
+	this_cpu_write(late_ip, regs->ip);
+	pvfbt_stat_inc(missed_steps);
+	return NOTIFY_STOP;
+}
+
 static int on_int3(struct pt_regs *regs)
 {
-	unsigned long addr = regs->ip - 1;
+	unsigned long addr = regs->ip - 1, tf;
 	struct pvfbt_site *s;
 	u8 armed;
 
+	/* A late step comes before anything else traps on this CPU. */
+	this_cpu_write(late_ip, 0);
 	if (in_slots(addr)) {
-		/* A guard: the single-step trap never came. */
+		/* A guard: the single-step trap never came, or was not asked for. */
 		unsigned long off = addr - (unsigned long)pvfbt_slot_area;
 		unsigned int slot = off / PVFBT_SLOT_SIZE;
 
 		s = slot < PVFBT_NR_SLOTS ? READ_ONCE(slot_owner[slot]) : NULL;
 		if (!s || off % PVFBT_SLOT_SIZE < s->insn.len)
 			return NOTIFY_DONE;
-		regs->ip = s->addr + s->insn.len;
-		regs->flags &= ~X86_EFLAGS_TF;
-		pvfbt_stat_inc(missed_steps);
-		atomic_inc(&late_budget);
-		return NOTIFY_STOP;
+		return on_guard(s, off % PVFBT_SLOT_SIZE, regs);
 	}
 
 	s = pvfbt_site_lookup(addr);
@@ -485,14 +567,35 @@ static int on_int3(struct pt_regs *regs)
 	}
 	this_cpu_dec(hit_depth);
 
+	tf = regs->flags & X86_EFLAGS_TF;
 	if (s->emulate) {
 		emulate(s, regs);
 		pvfbt_stat_inc(emulated);
-	} else if (s->boost) {
+		if (tf) {
+			/*
+			 * The code is being single-stepped: its next trap must
+			 * be at the emulated target.  "ret" there through the
+			 * pad (the int3 entry leaves a gap below the stack).
+			 */
+			regs->sp -= sizeof(unsigned long);
+			*(unsigned long *)regs->sp = regs->ip;
+			regs->ip = tf_pad();
+		}
+	} else if (s->boost && !tf) {
 		regs->ip = slot_addr(s->slot);
 		pvfbt_stat_inc(boosted);
+	} else if (on_db_stack(regs->sp)) {
+		/* No step here: run the slot to its guard. */
+		regs->ip = slot_addr(s->slot);
+		regs->flags &= ~X86_EFLAGS_TF;
+		pvfbt_stat_inc(unstepped);
 	} else {
 		regs->ip = slot_addr(s->slot);
+		if (tf) {
+			this_cpu_write(tf_step.end, regs->ip + s->insn.len);
+			this_cpu_write(tf_step.if_flag, regs->flags & X86_EFLAGS_IF);
+			regs->flags &= ~X86_EFLAGS_IF;
+		}
 		regs->flags |= X86_EFLAGS_TF;
 	}
 	return NOTIFY_STOP;
@@ -500,8 +603,10 @@ static int on_int3(struct pt_regs *regs)
 
 static int on_debug(struct pt_regs *regs, unsigned long *dr6)
 {
-	unsigned long ip = regs->ip;
+	unsigned long ip = regs->ip, late = this_cpu_read(late_ip);
 
+	if (late)
+		this_cpu_write(late_ip, 0);
 	if (!(*dr6 & DR_STEP))
 		return NOTIFY_DONE;
 	if (in_slots(ip)) {
@@ -512,15 +617,27 @@ static int on_debug(struct pt_regs *regs, unsigned long *dr6)
 
 		if (s && off % PVFBT_SLOT_SIZE == s->insn.len) {
 			regs->ip = s->addr + s->insn.len;
+			pvfbt_stat_inc(stepped);
+			if (this_cpu_read(tf_step.end) == ip) {
+				/*
+				 * The code's own TF asked for this step too:
+				 * it is now where the original instruction
+				 * would have left it; pass the trap on.
+				 */
+				this_cpu_write(tf_step.end, 0);
+				regs->flags |= this_cpu_read(tf_step.if_flag);
+				return NOTIFY_DONE;
+			}
 			regs->flags &= ~X86_EFLAGS_TF;
 			*dr6 &= ~DR_STEP;
-			pvfbt_stat_inc(stepped);
 			return NOTIFY_STOP;
 		}
 	}
-	/* A step that arrives after its guard repaired the miss. */
-	if (atomic_add_unless(&late_budget, -1, 0)) {
-		regs->flags &= ~X86_EFLAGS_TF;
+	/*
+	 * The step of a repaired miss, arriving late: the first trap on this
+	 * CPU after the repair, where the guard sent it.
+	 */
+	if (late == ip) {
 		*dr6 &= ~DR_STEP;
 		pvfbt_stat_inc(late_steps);
 		return NOTIFY_STOP;
@@ -591,6 +708,9 @@ int pvfbt_arch_init(void)
 		pvfbt_patch_exit();
 		return -ENOMEM;
 	}
+	pvfbt_poke_begin();
+	pvfbt_poke_bytes((void *)tf_pad(), "\xc3", 1);	/* ret */
+	pvfbt_poke_end();
 	return register_die_notifier(&pvfbt_die_nb);
 }
 

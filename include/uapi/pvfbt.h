@@ -124,7 +124,10 @@ struct pvfbt_cpu_stats {
 	__u64 nested;		/* hits taken while this CPU was in a probe */
 	__u64 boosted;		/* hits resumed by running the instruction out
 				 * of line followed by a jump back (no #DB) */
-	__u64 reserved[6];
+	__u64 unstepped;	/* hits of stepped sites resumed without a step:
+				 * taken on the #DB stack, where a step would
+				 * overwrite the #DB frame in use */
+	__u64 reserved[5];
 };
 
 struct pvfbt_stats {

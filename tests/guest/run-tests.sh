@@ -561,6 +561,77 @@ t_coexist() {
 	[ "$(count_of $T/cx.end fbt:vmlinux:vfs_read:entry)" = 1000 ] || fail "entries after the scenarios"
 	[ "$(count_of $T/cx.end fbt:vmlinux:vfs_read:return)" = 1000 ] || fail "returns after the scenarios"
 	pvfbt --status | grep '^text refused'
+# A stepped site reached from #DB context: a hardware breakpoint's perf
+# overflow handler calls a probed function (boost=0: its entry is stepped).
+# Natively the handler runs on the #DB IST stack, where a step's #DB would
+# start again over the frame in use: pvfbt must not step there (it runs the
+# slot to its guard: "unstepped").  Under Xen PV there is no IST and the
+# step is taken.  Exact counts, right values, the guest alive.
+t_db_context() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	D=/sys/kernel/debug/pvfbt_test/dbctx
+	echo 300 >$D || fail "no hardware breakpoint (register_wide_hw_breakpoint)"
+	cat $D
+	[ "$(cat $D)" = "dbctx 300 300 ok" ] || fail "unprobed: the breakpoint did not fire 300 times"
+	rmmod pvfbt
+	insmod /pvfbt.ko boost=0
+	pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_dbcall:' -c "sh -c 'echo 500 >$D; cat $D'" >$T/db 2>&1
+	cat $T/db
+	grep -q '^dbctx 500 500 ok$' $T/db || fail "probed: wrong hits or values"
+	e=$(count_of $T/db fbt:pvfbt_test:pvfbt_test_dbcall:entry)
+	r=$(count_of $T/db fbt:pvfbt_test:pvfbt_test_dbcall:return)
+	[ "$e" = 500 ] && [ "$r" = 500 ] || fail "entries $e, returns $r, want 500"
+	no_missed_steps $T/db
+	if [ "$expect_env" = native ]; then
+		grep -q ' stepped 0, emulated 500, boosted 0, unstepped 500' $T/db || fail "native: want 500 unstepped, 0 stepped"
+	else
+		grep -q ' stepped 500, emulated 500, boosted 0, unstepped 0' $T/db || fail "xen-pv: want 500 stepped"
+	fi
+	echo 100 >$D && [ "$(cat $D)" = "dbctx 100 100 ok" ] || fail "after: breakpoint broken"
+	rmmod pvfbt
+	insmod /pvfbt.ko
+}
+
+# Single-step bookkeeping.  A fixture steps pvfbt_test_tftarget with TF set
+# by itself (its own die notifier, below pvfbt's, takes every step): probed,
+# it must see the very steps it sees unprobed, at the same addresses (pvfbt
+# keeps the code's TF and passes the step on at site + length; the return,
+# emulated, resumes through the pad), for a stepped (boost=0) and a boosted
+# (boost=1) entry.  Then a step that never came (the fixture runs into a
+# guard with TF set, as a lost step does) must not make pvfbt claim the
+# fixture's later steps.
+t_foreign_step() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	S=/sys/kernel/debug/pvfbt_test/tfstep
+	G=/sys/kernel/debug/pvfbt_test/tfguard
+	echo 200 >$S; cat $S >$T/tf.ref
+	cat $T/tf.ref
+	grep -q ' ok$' $T/tf.ref || fail "unprobed run not ok"
+	for b in 0 1; do
+		rmmod pvfbt
+		insmod /pvfbt.ko boost=$b
+		pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_tftarget:' -c "sh -c 'echo 200 >$S; cat $S'" >$T/tf$b 2>&1
+		cat $T/tf$b
+		grep '^tfstep' $T/tf$b >$T/tf$b.res || true
+		cmp -s $T/tf.ref $T/tf$b.res || fail "boost=$b: the fixture's steps differ from unprobed"
+		grep -q ' hits 400,' $T/tf$b || fail "boost=$b: want 400 hits"
+		grep -q ' stepped 200, emulated 200, boosted 0' $T/tf$b || fail "boost=$b: want 200 stepped, 200 emulated"
+		no_missed_steps $T/tf$b
+	done
+	rmmod pvfbt
+	insmod /pvfbt.ko boost=0
+	area=$(awk '$3 == "pvfbt_slot_area" { print $1; exit }' /proc/kallsyms)
+	[ -n "$area" ] || fail "no pvfbt_slot_area in /proc/kallsyms"
+	pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_tfguardsite:entry' \
+		-c "sh -c 'echo 3 $area >$G; cat $G; echo 200 >$S; cat $S'" >$T/tfg 2>&1
+	cat $T/tfg
+	grep -q '^tfguard 3 1 ok$' $T/tfg || fail "guard runs"
+	grep '^tfstep' $T/tfg >$T/tfg.res || true
+	cmp -s $T/tf.ref $T/tfg.res || fail "after 3 missed steps, the fixture's steps differ from unprobed"
+	[ "$(val $T/tfg 'missed steps')" = 3 ] || fail "want 3 missed steps"
+	[ "$(val $T/tfg 'late steps')" = 0 ] || fail "want 0 late steps"
+	rmmod pvfbt
+	insmod /pvfbt.ko
 }
 
 t_unload() {
@@ -573,7 +644,7 @@ t_unload() {
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
 	emulation_matches_step boost_matches_step tail_calls stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
-	module_lifecycle foreign_return coexist unload"
+	module_lifecycle foreign_return coexist db_context foreign_step unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}
 echo "KTAP version 1"

@@ -306,6 +306,8 @@ static const struct file_operations peek_fops = {
 };
 
 static struct dentry *dir;
+int pvfbt_trapfix_init(struct dentry *dir);	/* trapfix.c */
+void pvfbt_trapfix_exit(void);
 
 static int __init testmod_init(void)
 {
@@ -313,11 +315,16 @@ static int __init testmod_init(void)
 	debugfs_create_file("run", 0600, dir, NULL, &run_fops);
 	debugfs_create_file("peek", 0600, dir, NULL, &peek_fops);
 	debugfs_create_file("form", 0600, dir, NULL, &form_fops);
+	if (pvfbt_trapfix_init(dir)) {
+		debugfs_remove_recursive(dir);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 static void __exit testmod_exit(void)
 {
+	pvfbt_trapfix_exit();
 	debugfs_remove_recursive(dir);
 }
 
