@@ -82,6 +82,8 @@ enum pvfbt_reason {
 	PVFBT_EXCL_NAME,	/* name longer than PVFBT_NAME_LEN */
 	PVFBT_EXCL_GONE,	/* its module was unloaded */
 	PVFBT_EXCL_NOTRACE,	/* core kernel code without an ftrace site: asm stubs, notrace */
+	PVFBT_EXCL_BRANCH_TARGET, /* entry site is a branch target in the function */
+	PVFBT_EXCL_COLD_PART,	/* a function's .cold part: probed as part of it */
 	PVFBT_EXCL_MAX
 };
 
