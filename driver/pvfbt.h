@@ -108,6 +108,7 @@ struct pvfbt_site {
 	struct pvfbt_insn insn;
 	unsigned long target;	/* branch target, for emulated branches */
 	unsigned long fn_start, fn_end;	/* the function the site belongs to */
+	unsigned long cold_start, cold_end; /* and its .cold part (0, 0: none) */
 	s8 ind_reg;		/* an indirect jump: through this register, else -1 */
 	int slot;		/* out-of-line slot, -1 if none */
 };

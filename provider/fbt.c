@@ -12,9 +12,13 @@
  * going.
  *
  * The entry site is the first instruction after the ftrace fentry nop (and
- * after endbr64 where IBT is on): the nop belongs to ftrace.  Return sites
+ * after endbr64 where IBT is on): the nop belongs to ftrace.  An entry site
+ * that a jump in the function targets (a loop back to the first
+ * instruction) is refused: it would fire once per iteration.  Return sites
  * are found by decoding the function's live text from its start: every ret,
- * ret imm16 and jmp to __x86_return_thunk.
+ * ret imm16, jmp to __x86_return_thunk and tail call, in the function and
+ * in its .cold part (the FUNC.cold symbol gcc splits unlikely code into,
+ * found by following the function's jumps there).
  *
  * Functions are excluded by rule, and the rule is kept as the probe's reason
  * (pvfbt -l -v prints it): the kprobe blacklist, .noinstr.text, the entry
@@ -45,8 +49,13 @@
 #include "pvfbt_compat.h"
 
 #define MAX_FUNC_SIZE	(64 * 1024)	/* larger functions get no return probe */
-#define RET_TAIL	0x80000000u	/* ret_off[]: the site is a tail call */
-#define RET_OFF(x)	((x) & ~RET_TAIL)
+/*
+ * ret_off[]: a return site is (its offset from the function's start) << 1,
+ * bit 0 set for a tail call.  Signed: a site in the function's .cold part
+ * can lie below the function.
+ */
+#define RET_TAIL	1
+#define RET_SPAN	(1L << 30)	/* |offset| below this */
 
 struct fbt_func {
 	unsigned long addr;
@@ -60,7 +69,9 @@ struct fbt_func {
 	struct module *mod;		/* NULL: vmlinux */
 	char *name;
 	char modname[PVFBT_MODNAME_LEN];
-	u32 *ret_off;			/* offsets of the return sites, | RET_TAIL */
+	s32 *ret_off;			/* the return sites, see RET_TAIL */
+	unsigned long cold_addr;	/* the function's .cold part, if any */
+	u32 cold_size;			/* 0: none */
 	struct pvfbt_site *entry;	/* created on first enable */
 	struct pvfbt_site **rets;
 };
@@ -339,10 +350,11 @@ static bool is_return(const struct pvfbt_insn *in, unsigned long a)
  * A tail call: a jmp (or a jcc, a conditional tail call) to the start of
  * another function, which then returns to our caller.  It is a return of
  * this function, with the stack pointer it had at entry.  A jump into this
- * function's own .cold part is not (that code jumps back or never returns),
- * nor is a jump to the middle of a symbol.
+ * function's own .cold part is not (that code jumps back or returns itself:
+ * its returns are this function's), nor is a jump to the middle of a symbol.
  */
 static char symname[KSYM_SYMBOL_LEN];	/* under fbt_mutex */
+static char symname2[KSYM_SYMBOL_LEN];	/* under fbt_mutex */
 
 static bool is_tailcall(const struct pvfbt_insn *in, unsigned long a,
 			const struct fbt_func *f)
@@ -362,6 +374,8 @@ static bool is_tailcall(const struct pvfbt_insn *in, unsigned long a,
 	if (pvfbt_thunk_reg(t) >= 0)
 		return true;
 	if (t >= f->addr && t < f->addr + f->size)
+		return false;
+	if (f->cold_size && within(t, f->cold_addr, f->cold_addr + f->cold_size))
 		return false;
 	if (!pvfbt_ks.lookup_size_offset(t, &size, &off) || off)
 		return false;
@@ -420,21 +434,197 @@ static void set_foreign(u16 *reason)
 	nr_foreign++;
 }
 
+static u16 static_reason(unsigned long a, struct module *mod);
+
+/* What one walk over a function and its .cold part found. */
+struct walk {
+	struct fbt_func *f;
+	s32 *rets;
+	u32 n, cap;
+	bool undecodable;	/* the decoder refused an instruction */
+	bool bad_site;		/* a return site that cannot be probed */
+	bool unsure;		/* a jump into a .cold part that is not ours */
+	bool entry_target;	/* a jump to the entry site */
+	bool indirect;		/* an indirect jump: where it lands is unknown */
+	bool foreign;		/* another tool's bytes: see owner_at() */
+	unsigned long cold_reach;	/* the last address in .cold a jump targets */
+};
+
+/* Is "name" (len bytes, a symbol's name before ".cold") f's own name? */
+static bool cold_base_is(const struct fbt_func *f, const char *name, size_t len)
+{
+	char *sp;
+
+	if (strlen(f->name) == len && !strncmp(f->name, name, len))
+		return true;
+	/* An alias of f (__do_sys_foo.cold for __x64_sys_foo). */
+	sprint_symbol_no_offset(symname2, f->addr);
+	sp = strchr(symname2, ' ');	/* " [module]" */
+	if (sp)
+		*sp = '\0';
+	if (strlen(symname2) == len && !strncmp(symname2, name, len))
+		return true;
+	if (len >= sizeof(symname2))
+		return false;
+	memcpy(symname2, name, len);
+	symname2[len] = '\0';
+	return pvfbt_ks.lookup_name(symname2) == f->addr;
+}
+
 /*
- * Find the entry site and the return sites; set the reasons.  Under
- * text_mutex: the text read is the text no other writer is changing.
+ * A jump to t: if t is in a .cold part, that part must be f's own, and f
+ * has only one (gcc splits a function in two); remember where it is.
  */
+static void note_cold(struct walk *w, unsigned long t)
+{
+	struct fbt_func *f = w->f;
+	unsigned long size, off;
+	const char *c;
+
+	if (within(t, f->addr, f->addr + f->size))
+		return;
+	if (!f->cold_size || !within(t, f->cold_addr, f->cold_addr + f->cold_size)) {
+		if (!pvfbt_ks.lookup_size_offset(t, &size, &off) || !size)
+			return;
+		sprint_symbol_no_offset(symname, t);
+		c = strstr(symname, ".cold");
+		if (!c)
+			return;		/* another function: a tail call, or nothing */
+		if (!cold_base_is(f, symname, c - symname) || f->cold_size) {
+			w->unsure = true;
+			return;
+		}
+		f->cold_addr = t - off;
+		f->cold_size = min_t(unsigned long, size, U32_MAX);
+	}
+	w->cold_reach = max(w->cold_reach, t);
+}
+
+static void add_ret(struct walk *w, unsigned long a, u32 tail)
+{
+	long off = (long)(a - w->f->addr);
+
+	if (off <= -RET_SPAN || off >= RET_SPAN) {
+		w->unsure = true;
+		return;
+	}
+	if (w->n == w->cap) {
+		u32 ncap = w->cap ? w->cap * 2 : 4;
+		s32 *nr = krealloc(w->rets, ncap * sizeof(*nr), GFP_KERNEL);
+
+		if (!nr) {
+			w->bad_site = true;
+			return;
+		}
+		w->rets = nr;
+		w->cap = ncap;
+	}
+	w->rets[w->n++] = (s32)(off * 2) | tail;
+}
+
+/*
+ * Decode text (size bytes, at base) from off on: note the return sites,
+ * the jumps to the entry site and the .cold part.  The walk is linear: the
+ * decoder knows every instruction the compiler emits in text, and one it
+ * refuses ends the walk (what follows is unknown).
+ *
+ * A .cold part's size is the distance to the next symbol: the last one of
+ * a module runs to the end of its text, over other sections and padding.
+ * Its walk ends where nothing can run on: after a ret or jmp, past the
+ * last address any jump into the part targets, unless an indirect jump
+ * (which could land anywhere) was seen.
+ */
+static void walk_text(struct walk *w, unsigned long base, const u8 *text,
+		      u32 size, u32 off, bool cold)
+{
+	struct pvfbt_insn in;
+	bool ended = false;	/* the previous instruction never falls through */
+	int len, own;
+
+	for (; off < size; off += len) {
+		unsigned long a = base + off;
+		u32 tail;
+
+		if (cold && ended && !w->indirect && a > w->cold_reach)
+			return;
+		/* text is the caller's copy: owner_at() may restore a byte */
+		own = owner_at(a, (u8 *)text + off);
+		if (own == OWN_UNSURE) {
+			w->foreign = true;
+			return;
+		}
+		len = pvfbt_decode(text + off, size - off, &in);
+		if (len < 0) {
+			w->undecodable = true;
+			return;
+		}
+		ended = in.cls == PVFBT_CLS_RET || in.cls == PVFBT_CLS_JMP_REL ||
+			in.cls == PVFBT_CLS_JMP_IND;
+		if (in.cls == PVFBT_CLS_JMP_IND)
+			w->indirect = true;
+		if (is_return(&in, a)) {
+			tail = 0;
+		} else {
+			if (in.cls == PVFBT_CLS_JMP_REL || in.cls == PVFBT_CLS_JCC_REL) {
+				unsigned long t = pvfbt_branch_target(&in, a);
+
+				if (t == w->f->entry_addr)
+					w->entry_target = true;
+				if (pvfbt_thunk_reg(t) < 0)
+					note_cold(w, t);
+				else
+					w->indirect = true;
+			}
+			if (!is_tailcall(&in, a, w->f))
+				continue;
+			tail = RET_TAIL;
+		}
+		if (own == OWN_INT3)	/* a kprobe on a return site */
+			w->foreign = true;
+		if (!site_ok(a, &in)) {
+			w->bad_site = true;
+			continue;
+		}
+		add_ret(w, a, tail);
+	}
+}
+
+/* Walk f's .cold part (found by the walk of f); a reason if it cannot be. */
+static u16 walk_cold(struct walk *w, u32 fsize)
+{
+	struct fbt_func *f = w->f;
+	u16 r;
+
+	if (!f->cold_size)
+		return PVFBT_OK;
+	r = static_reason(f->cold_addr, f->mod);
+	if (r)
+		return r;
+	if (f->cold_size > MAX_FUNC_SIZE - fsize)
+		return PVFBT_EXCL_DECODE;
+	if (pvfbt_read_text(f->cold_addr, textbuf + fsize, f->cold_size))
+		return PVFBT_EXCL_NOT_TEXT;
+	walk_text(w, f->cold_addr, textbuf + fsize, f->cold_size, 0, true);
+	return PVFBT_OK;
+}
+
+/* Find the entry site and the return sites; set the reasons. */
 static void analyse(struct fbt_func *f)
 {
 	struct pvfbt_insn in;
-	u32 off = 0, size = f->size, n = 0, cap = 0, tail;
-	u32 *rets = NULL;
-	bool foreign = false;
+	struct walk w = { .f = f };
+	u32 off = 0, size = f->size;
+	u16 cold;
 	int len, own;
 
 	if (f->entry_reason || size > MAX_FUNC_SIZE) {
 		if (!f->entry_reason)
 			f->entry_reason = f->return_reason = PVFBT_EXCL_DECODE;
+		return;
+	}
+	/* Probed as part of its function: entering it is no call. */
+	if (strstr(f->name, ".cold")) {
+		f->entry_reason = f->return_reason = PVFBT_EXCL_COLD_PART;
 		return;
 	}
 	if (pvfbt_read_text(f->addr, textbuf, size)) {
@@ -467,61 +657,37 @@ static void analyse(struct fbt_func *f)
 	else if (len < 0 || !site_ok(f->entry_addr, &in))
 		f->entry_reason = PVFBT_EXCL_DECODE;
 
-	/* Walk the whole function for its return sites. */
-	for (; off < size; off += len) {
-		own = owner_at(f->addr + off, textbuf + off);
-		if (own == OWN_UNSURE) {
-			foreign = true;
-			break;
-		}
-		len = pvfbt_decode(textbuf + off, size - off, &in);
-		if (len < 0)
-			break;
-		if (is_return(&in, f->addr + off))
-			tail = 0;
-		else if (is_tailcall(&in, f->addr + off, f))
-			tail = RET_TAIL;
-		else
-			continue;
-		if (own == OWN_INT3) {	/* a kprobe on a return site */
-			foreign = true;
-			break;
-		}
-		if (!site_ok(f->addr + off, &in)) {
-			len = -1;
-			break;
-		}
-		if (n == cap) {
-			u32 *nr = krealloc(rets, (cap ? cap * 2 : 4) * sizeof(*rets), GFP_KERNEL);
+	/* Walk the whole function, then its .cold part. */
+	walk_text(&w, f->addr, textbuf, size, off, false);
+	cold = w.undecodable ? PVFBT_OK : walk_cold(&w, size);
 
-			if (!nr) {
-				len = -1;
-				break;
-			}
-			rets = nr;
-			cap = cap ? cap * 2 : 4;
-		}
-		rets[n++] = off | tail;
+	/*
+	 * The entry site runs once per call only if no jump leads back to
+	 * it: text we could not walk may hold one.
+	 */
+	if (!f->entry_reason) {
+		if (w.undecodable)
+			f->entry_reason = PVFBT_EXCL_DECODE;
+		else if (cold)
+			f->entry_reason = cold;
+		else if (w.entry_target)
+			f->entry_reason = PVFBT_EXCL_BRANCH_TARGET;
 	}
-	if (foreign) {
-		/* Another tool's bytes: no return probe while they are there. */
-		kfree(rets);
-		set_foreign(&f->return_reason);
-		return;
-	}
-	if (len < 0) {
-		/* Text we cannot walk: no return probe (we could miss a site). */
-		kfree(rets);
+	/* Text we cannot walk: no return probe (we could miss a site). */
+	if (w.foreign && !f->return_reason)
+		set_foreign(&f->return_reason);	/* while another tool's bytes are there */
+	else if (cold)
+		f->return_reason = cold;
+	else if (w.undecodable || w.bad_site || w.unsure)
 		f->return_reason = PVFBT_EXCL_DECODE;
-		return;
-	}
-	if (!n) {
-		kfree(rets);
+	else if (!w.n)
 		f->return_reason = PVFBT_EXCL_NO_RETURN;
+	if (f->return_reason) {
+		kfree(w.rets);
 		return;
 	}
-	f->ret_off = rets;
-	f->nret = min_t(u32, n, U16_MAX);
+	f->ret_off = w.rets;
+	f->nret = min_t(u32, w.n, U16_MAX);
 }
 
 static u16 static_reason(unsigned long a, struct module *mod)
@@ -632,7 +798,7 @@ static void refresh_foreign(void)
 		if ((fe && !f->entry) || (fr && !f->rets)) {
 			unsigned long entry_addr = f->entry_addr;
 			u16 er = f->entry_reason, rr = f->return_reason, nret = f->nret;
-			u32 *ret_off = f->ret_off;
+			s32 *ret_off = f->ret_off;
 
 			f->entry_reason = f->return_reason = static_reason(f->addr, f->mod);
 			f->ret_off = NULL;
@@ -991,12 +1157,30 @@ u32 pvfbt_fbt_nr_armed(void)
 	return READ_ONCE(nr_armed);
 }
 
+static unsigned long ret_addr(const struct fbt_func *f, u32 i)
+{
+	return f->addr + (long)(f->ret_off[i] >> 1);
+}
+
+static bool ret_tail(const struct fbt_func *f, u32 i)
+{
+	return f->ret_off[i] & RET_TAIL;
+}
+
+/* The end of the part of f (the function or its .cold part) holding a. */
+static unsigned long part_end(const struct fbt_func *f, unsigned long a)
+{
+	if (f->cold_size && within(a, f->cold_addr, f->cold_addr + f->cold_size))
+		return f->cold_addr + f->cold_size;
+	return f->addr + f->size;
+}
+
 static bool has_tailcall(const struct fbt_func *f)
 {
 	u32 i;
 
 	for (i = 0; i < f->nret; i++)
-		if (f->ret_off[i] & RET_TAIL)
+		if (ret_tail(f, i))
 			return true;
 	return false;
 }
@@ -1061,7 +1245,7 @@ out:
 static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 {
 	struct pvfbt_site *s = pvfbt_site_lookup(a);
-	unsigned int avail = min_t(unsigned long, sizeof(s->code), f->addr + f->size - a);
+	unsigned int avail = min_t(unsigned long, sizeof(s->code), part_end(f, a) - a);
 	struct pvfbt_insn in;
 	u8 bytes[sizeof(s->code)];
 	int err;
@@ -1085,6 +1269,8 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	s->addr = a;
 	s->fn_start = f->addr;
 	s->fn_end = f->addr + f->size;
+	s->cold_start = f->cold_addr;
+	s->cold_end = f->cold_addr + f->cold_size;
 	s->kinds = kind;
 	s->order = f->hot;
 	memcpy(s->code, bytes, sizeof(s->code));
@@ -1138,7 +1324,7 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < f->nret; i++) {
-		unsigned long a = f->addr + RET_OFF(f->ret_off[i]);
+		unsigned long a = ret_addr(f, i);
 		struct pvfbt_site *s = get_site(f, a, PVFBT_SITE_RETURN);
 
 		if (IS_ERR(s)) {
@@ -1157,7 +1343,7 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 				set_foreign(&f->return_reason);
 			return PTR_ERR(s);
 		}
-		s->tailcall = !!(f->ret_off[i] & RET_TAIL);
+		s->tailcall = ret_tail(f, i);
 		s->fid = fid;
 		v[i] = s;
 	}

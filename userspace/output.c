@@ -62,6 +62,8 @@ const char *reason_str(unsigned reason)
 		[PVFBT_EXCL_GONE] = "module-gone",
 		[PVFBT_EXCL_NOTRACE] = "notrace",
 		[PVFBT_EXCL_FOREIGN] = "foreign-text",
+		[PVFBT_EXCL_BRANCH_TARGET] = "entry-branch-target",
+		[PVFBT_EXCL_COLD_PART] = "cold-part",
 	};
 
 	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])

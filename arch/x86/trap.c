@@ -464,7 +464,8 @@ static void emulate(struct pvfbt_site *s, struct pt_regs *regs)
 /*
  * Does this hit of a return site leave the function?  A conditional tail
  * call only when it is taken; an indirect jump only to outside the
- * function (a computed goto, as in the BPF interpreter, stays inside).
+ * function and its .cold part (a computed goto, as in the BPF interpreter,
+ * stays inside).
  */
 static bool leaves(const struct pvfbt_site *s, const struct pt_regs *regs)
 {
@@ -477,7 +478,8 @@ static bool leaves(const struct pvfbt_site *s, const struct pt_regs *regs)
 	if (s->ind_reg < 0)
 		return true;
 	t = reg_value(s->ind_reg, regs);
-	return t < s->fn_start || t >= s->fn_end;
+	return (t < s->fn_start || t >= s->fn_end) &&
+	       (t < s->cold_start || t >= s->cold_end);
 }
 
 /*

@@ -84,6 +84,8 @@ enum pvfbt_reason {
 	PVFBT_EXCL_GONE,	/* its module was unloaded */
 	PVFBT_EXCL_NOTRACE,	/* core kernel code without an ftrace site: asm stubs, notrace */
 	PVFBT_EXCL_FOREIGN,	/* another tool (a kprobe) owns the site's text now */
+	PVFBT_EXCL_BRANCH_TARGET, /* entry site is a branch target in the function */
+	PVFBT_EXCL_COLD_PART,	/* a function's .cold part: probed as part of it */
 	PVFBT_EXCL_MAX
 };
 

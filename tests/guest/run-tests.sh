@@ -204,6 +204,83 @@ t_tail_calls() {
 	grep -q ' 0 returns unmatched, 0 entries without return' $T/tl.err || fail "unpaired calls"
 }
 
+# Exact counts.  An entry site that a jump in its function targets would
+# fire once per loop iteration: it is refused, and pvfbt -l -v says why
+# (in the kernel too: hrtimer_active retries from its first instruction).
+# Returns in a function's .cold part (above or below it) are its returns:
+# entries and returns balance whichever part a call returns from.
+t_exact_counts() {
+	R=/sys/kernel/debug/pvfbt_test/run
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	pvfbt -l -v -n 'fbt:pvfbt_test:pvfbt_test_loopentry:' -n 'fbt::hrtimer_active:' \
+		-n 'fbt::napi_schedule_prep:' -n 'fbt:pvfbt_test:pvfbt_test_coldret*:' \
+		-n 'fbt:pvfbt_test:pvfbt_test_coldlow*:' >$T/cl 2>&1 || { cat $T/cl; fail "pvfbt -l -v"; }
+	cat $T/cl
+	# (6.12's napi_schedule_prep loops from its second instruction.)
+	case $(uname -r) in
+	6.1.*) grep -q ' napi_schedule_prep entry  *excluded: entry-branch-target$' $T/cl ||
+		fail "napi_schedule_prep's entry not refused" ;;
+	esac
+	for p in 'pvfbt_test_loopentry entry  *excluded: entry-branch-target' \
+		 'pvfbt_test_loopentry return  *ok' \
+		 'hrtimer_active entry  *excluded: entry-branch-target' \
+		 'pvfbt_test_coldret entry  *ok' 'pvfbt_test_coldret return  *ok' \
+		 'pvfbt_test_coldret.cold entry  *excluded: cold-part' \
+		 'pvfbt_test_coldret.cold return  *excluded: cold-part' \
+		 'pvfbt_test_coldlow entry  *ok' 'pvfbt_test_coldlow return  *ok'; do
+		grep -q " $p\$" $T/cl || fail "not listed: '$p'"
+	done
+	echo "# $(pvfbt -l -v | grep -c 'entry  *excluded: entry-branch-target') entry sites refused as branch targets"
+	if pvfbt -n 'fbt:pvfbt_test:pvfbt_test_loopentry:entry' -c true >$T/ce 2>&1; then
+		fail "the loop-target entry probe was enabled"
+	fi
+	cat $T/ce
+	grep -q 'excluded' $T/ce || fail "no clear refusal"
+	cat >$T/counts.sh <<-EOS
+	echo "loopentry 5 100" >$R; cat $R
+	echo "loopentry 0 30" >$R; cat $R
+	echo "coldret 7 50" >$R; cat $R
+	echo "coldret 500 70" >$R; cat $R
+	echo "coldlow 7 40" >$R; cat $R
+	echo "coldlow 300 60" >$R; cat $R
+	EOS
+	P="-n fbt:pvfbt_test:pvfbt_test_loopentry: -n fbt:pvfbt_test:pvfbt_test_coldret:
+	   -n fbt:pvfbt_test:pvfbt_test_coldlow:"
+	pvfbt --json -o $T/counts.json $P -c "sh $T/counts.sh" >$T/c 2>&1
+	cat $T/c
+	[ "$(grep -c ' ok$' $T/c)" = 6 ] || fail "a probed shape returned a wrong value"
+	for p in loopentry:entry:0 loopentry:return:130 coldret:entry:120 coldret:return:120 \
+		 coldlow:entry:100 coldlow:return:100; do
+		f=${p%%:*}; rest=${p#*:}; k=${rest%%:*}; want=${rest#*:}
+		got=$(grep -c "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:$k\"" $T/counts.json || true)
+		[ "$got" = "$want" ] || fail "pvfbt_test_$f:$k fired $got times, want $want"
+	done
+	! grep -q '"tailcall":true' $T/counts.json || fail "a .cold return flagged as a tail call"
+	grep -q ' 0 dropped' $T/c || fail "drops"
+	# vmlinux: on 6.1 hugetlbfs_get_tree returns -EINVAL (min_size above
+	# size) only from its .cold part; a valid mount tail-calls get_tree_nodev.
+	if ! grep -q hugetlbfs /proc/filesystems; then
+		echo "# no hugetlbfs in this guest: vmlinux .cold return not checked"
+		return 0
+	fi
+	mkdir -p $T/huge
+	cat >$T/huge.sh <<-EOS
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		! mount -t hugetlbfs -o size=2M,min_size=4M none $T/huge 2>/dev/null
+	done
+	mount -t hugetlbfs none $T/huge && umount $T/huge
+	EOS
+	pvfbt --json -o $T/huge.json -n 'fbt::hugetlbfs_get_tree:' -c "sh -e $T/huge.sh" >$T/h 2>&1 ||
+		{ cat $T/h; fail "hugetlbfs mounts"; }
+	cat $T/h
+	for p in entry:21 return:21; do
+		got=$(grep -c "\"probe\":\"fbt:vmlinux:hugetlbfs_get_tree:${p%:*}\"" $T/huge.json || true)
+		[ "$got" = "${p#*:}" ] || fail "hugetlbfs_get_tree:${p%:*} fired $got times, want ${p#*:}"
+	done
+	got=$(grep '"probe":"fbt:vmlinux:hugetlbfs_get_tree:return"' $T/huge.json | grep -c '"tailcall":true' || true)
+	[ "$got" = 1 ] || fail "hugetlbfs_get_tree: $got tail-call returns, want 1"
+}
+
 # --stack: every entry carries its kernel stack, innermost first: the probed
 # function at its entry site, then its callers down to the system call.
 t_stack() {
@@ -643,7 +720,7 @@ t_unload() {
 }
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
-	emulation_matches_step boost_matches_step tail_calls stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
+	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}

@@ -202,6 +202,59 @@ pvfbt_test_hascold.cold:
 	jmp	.Lhascold_out
 	.size	pvfbt_test_hascold.cold, . - pvfbt_test_hascold.cold
 
+/*
+ * long pvfbt_test_loopentry(long x): x > 0 ? 0 : x - 1.  The entry
+ * instruction is the loop's target: it runs max(x, 1) times per call.
+ */
+SYM_FUNC_START(pvfbt_test_loopentry)
+.Lloopentry_top:
+	sub	$1, %rdi
+	jg	.Lloopentry_top
+	mov	%rdi, %rax
+	RET
+SYM_FUNC_END(pvfbt_test_loopentry)
+
+/*
+ * long pvfbt_test_coldret(long x): x < 100 ? x + 1 : -x, the second
+ * returning from the function's .cold part (.text.unlikely), as gcc lays
+ * out an unlikely path that ends the function.
+ */
+SYM_FUNC_START(pvfbt_test_coldret)
+	cmp	$100, %rdi
+	jae	.Lcoldret_cold
+	lea	1(%rdi), %rax
+	RET
+SYM_FUNC_END(pvfbt_test_coldret)
+
+	.pushsection .text.unlikely, "ax"
+	.type	pvfbt_test_coldret.cold, @function
+pvfbt_test_coldret.cold:
+	nop
+.Lcoldret_cold:				/* entered in its middle */
+	mov	%rdi, %rax
+	neg	%rax
+	RET
+	.size	pvfbt_test_coldret.cold, . - pvfbt_test_coldret.cold
+	.popsection
+
+/*
+ * long pvfbt_test_coldlow(long x): the same with the .cold part below the
+ * function (return sites at negative offsets from its start).
+ */
+	.type	pvfbt_test_coldlow.cold, @function
+pvfbt_test_coldlow.cold:
+	mov	%rdi, %rax
+	neg	%rax
+	RET
+	.size	pvfbt_test_coldlow.cold, . - pvfbt_test_coldlow.cold
+
+SYM_FUNC_START(pvfbt_test_coldlow)
+	cmp	$100, %rdi
+	jae	pvfbt_test_coldlow.cold
+	lea	1(%rdi), %rax
+	RET
+SYM_FUNC_END(pvfbt_test_coldlow)
+
 	.data
 	.balign 8
 SYM_DATA(pvfbt_test_var, .quad 1000)

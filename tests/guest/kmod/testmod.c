@@ -34,6 +34,11 @@ long pvfbt_test_itail(long x);
 long pvfbt_test_igoto(long x);
 long pvfbt_test_itail2(long x);
 long pvfbt_test_igoto2(long x);
+long pvfbt_test_loopentry(long x);
+long pvfbt_test_coldret(long x);
+long pvfbt_test_coldlow(long x);
+static long expect_loopentry(long x) { return x > 0 ? 0 : x - 1; }
+static long expect_coldret(long x) { return x < 100 ? x + 1 : -x; }
 static long expect_igoto(long x) { return x + 3; }
 static long expect_tail(long x) { return 2 * x + 2; }
 static long expect_ctail(long x) { return x ? 2 * x : 3; }
@@ -112,6 +117,9 @@ static const struct shape {
 	{ "igoto", pvfbt_test_igoto, expect_igoto },
 	{ "itail2", pvfbt_test_itail2, expect_tail },
 	{ "igoto2", pvfbt_test_igoto2, expect_igoto },
+	{ "loopentry", pvfbt_test_loopentry, expect_loopentry },
+	{ "coldret", pvfbt_test_coldret, expect_coldret },
+	{ "coldlow", pvfbt_test_coldlow, expect_coldret },
 };
 
 static DEFINE_MUTEX(lock);
