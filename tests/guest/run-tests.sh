@@ -638,6 +638,8 @@ t_coexist() {
 	[ "$(count_of $T/cx.end fbt:vmlinux:vfs_read:entry)" = 1000 ] || fail "entries after the scenarios"
 	[ "$(count_of $T/cx.end fbt:vmlinux:vfs_read:return)" = 1000 ] || fail "returns after the scenarios"
 	pvfbt --status | grep '^text refused'
+}
+
 # A stepped site reached from #DB context: a hardware breakpoint's perf
 # overflow handler calls a probed function (boost=0: its entry is stepped).
 # Natively the handler runs on the #DB IST stack, where a step's #DB would
