@@ -753,6 +753,15 @@ static int cmd_trace(struct spec *specs)
 	dev_catalogue(fd, &s.cat);
 	if (select_probes(&s.cat, specs, opt.nspecs, &sel))
 		die(1, "out of memory");
+	/* Say which matched probes another tool's text keeps out. */
+	for (i = 0; i < 2 * (size_t)s.cat.nr; i++)
+		if (sel.matched[i] &&
+		    probe_reason(&s.cat.funcs[i / 2], i & 1) == PVFBT_EXCL_FOREIGN) {
+			char name[512];
+
+			probe_fullname(name, sizeof(name), &s.cat, 2 * s.cat.funcs[i / 2].fid + (i & 1));
+			warnx_("%s: not enabled: another tool (a kprobe) owns its text", name);
+		}
 	for (i = 0; i < opt.nspecs; i++)
 		if (!sel.usable[i]) {
 			abort_child();
