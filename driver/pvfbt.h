@@ -121,6 +121,7 @@ int pvfbt_site_insert(struct pvfbt_site *site);
 void pvfbt_site_remove(struct pvfbt_site *site);
 void pvfbt_site_release_slot(struct pvfbt_site *site);
 struct pvfbt_site *pvfbt_site_lookup(unsigned long addr);
+size_t pvfbt_site_table_bytes(void);
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
 void pvfbt_poke_begin(void);
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm);

@@ -66,11 +66,26 @@
 
 extern u8 pvfbt_slot_area[], pvfbt_slot_area_end[];
 
-/* Lock-free site lookup: open addressing, written under the fbt mutex. */
-#define SITE_HASH_BITS	19
-#define SITE_HASH_SIZE	(1UL << SITE_HASH_BITS)
+/*
+ * Lock-free site lookup: open addressing with linear probing, written under
+ * the fbt mutex, read from trap context.  The table grows and shrinks with
+ * the sites it holds (a quarter full after each rebuild) and every rebuild
+ * drops the tombstones that removals leave, so a lookup of an address that
+ * is no site (any int3 that is not ours) stays short however many modules
+ * came and went.  A rebuild publishes the new table and frees the old one
+ * after an RCU grace period: a handler that still walks it finishes first.
+ * At rest (no site) it is 8 KiB.
+ */
+#define SITE_BITS_MIN	10
+#define SITE_BITS_MAX	19
 #define TOMBSTONE	((struct pvfbt_site *)1UL)
-static struct pvfbt_site **site_table;
+struct site_table {
+	struct rcu_head rcu;
+	u32 bits;
+	u32 used;		/* live entries and tombstones */
+	struct pvfbt_site *v[];
+};
+static struct site_table *sites;
 static u32 nr_sites_live, nr_sites_emulated, nr_sites_boosted;
 
 /* Slot owners, indexed by slot number; a slot is never given to another site. */
@@ -120,11 +135,13 @@ static inline bool in_slots(unsigned long addr)
 
 struct pvfbt_site *pvfbt_site_lookup(unsigned long addr)
 {
-	unsigned long i = hash_long(addr, SITE_HASH_BITS);
+	/* Trap context, or the fbt mutex (which every writer holds). */
+	const struct site_table *t = smp_load_acquire(&sites);
+	unsigned long mask = (1UL << t->bits) - 1, i = hash_long(addr, t->bits);
 	unsigned long n;
 
-	for (n = 0; n < SITE_HASH_SIZE; n++, i = (i + 1) & (SITE_HASH_SIZE - 1)) {
-		struct pvfbt_site *s = READ_ONCE(site_table[i]);
+	for (n = 0; n <= mask; n++, i = (i + 1) & mask) {
+		struct pvfbt_site *s = READ_ONCE(t->v[i]);
 
 		if (!s)
 			return NULL;
@@ -134,44 +151,99 @@ struct pvfbt_site *pvfbt_site_lookup(unsigned long addr)
 	return NULL;
 }
 
+static void table_put(struct site_table *t, struct pvfbt_site *site)
+{
+	unsigned long mask = (1UL << t->bits) - 1, i = hash_long(site->addr, t->bits);
+
+	while (t->v[i] && t->v[i] != TOMBSTONE)
+		i = (i + 1) & mask;
+	if (!t->v[i])
+		t->used++;
+	smp_store_release(&t->v[i], site);
+}
+
+static struct site_table *table_alloc(u32 bits)
+{
+	struct site_table *t = kvzalloc(struct_size(t, v, 1UL << bits), GFP_KERNEL);
+
+	if (t)
+		t->bits = bits;
+	return t;
+}
+
+/* The smallest table that is at most a quarter full with live sites. */
+static u32 table_bits(u32 live)
+{
+	u32 bits = SITE_BITS_MIN;
+
+	while (bits < SITE_BITS_MAX && (1UL << bits) < 4UL * live)
+		bits++;
+	return bits;
+}
+
+/* A new table of 2^bits with the live sites and no tombstone. */
+static int table_rebuild(u32 bits)
+{
+	struct site_table *old = sites, *t = table_alloc(bits);
+	unsigned long i;
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < (1UL << old->bits); i++)
+		if (old->v[i] && old->v[i] != TOMBSTONE)
+			table_put(t, old->v[i]);
+	smp_store_release(&sites, t);
+	kvfree_rcu(old, rcu);
+	return 0;
+}
+
 int pvfbt_site_insert(struct pvfbt_site *site)
 {
-	unsigned long i = hash_long(site->addr, SITE_HASH_BITS);
-	unsigned long n;
+	struct site_table *t = sites;
 
-	if (nr_sites_live >= SITE_HASH_SIZE / 2)
+	if (nr_sites_live + 1 > (1UL << SITE_BITS_MAX) / 2)
 		return -ENOSPC;
-	for (n = 0; n < SITE_HASH_SIZE; n++, i = (i + 1) & (SITE_HASH_SIZE - 1)) {
-		if (!site_table[i] || site_table[i] == TOMBSTONE) {
-			site->live = 1;
-			smp_store_release(&site_table[i], site);
-			nr_sites_live++;
-			nr_sites_emulated += site->emulate;
-			nr_sites_boosted += site->boost;
-			return 0;
-		}
-	}
-	return -ENOSPC;
+	/* More than half used (live or tombstone): rebuild, bigger if need be. */
+	if (2UL * (t->used + 1) > (1UL << t->bits) &&
+	    table_rebuild(table_bits(nr_sites_live + 1)) &&
+	    4UL * (t->used + 1) > 3UL << t->bits)
+		return -ENOMEM;
+	site->live = 1;
+	table_put(sites, site);
+	nr_sites_live++;
+	nr_sites_emulated += site->emulate;
+	nr_sites_boosted += site->boost;
+	return 0;
 }
 
 /* Caller has disarmed the site and waited for every handler to finish. */
 void pvfbt_site_remove(struct pvfbt_site *site)
 {
-	unsigned long i = hash_long(site->addr, SITE_HASH_BITS);
+	struct site_table *t = sites;
+	unsigned long mask = (1UL << t->bits) - 1, i = hash_long(site->addr, t->bits);
 	unsigned long n;
 
-	for (n = 0; n < SITE_HASH_SIZE; n++, i = (i + 1) & (SITE_HASH_SIZE - 1)) {
-		if (!site_table[i])
+	for (n = 0; n <= mask; n++, i = (i + 1) & mask) {
+		if (!t->v[i])
 			return;
-		if (site_table[i] == site) {
-			WRITE_ONCE(site_table[i], TOMBSTONE);
+		if (t->v[i] == site) {
+			WRITE_ONCE(t->v[i], TOMBSTONE);
 			site->live = 0;
 			nr_sites_live--;
 			nr_sites_emulated -= site->emulate;
 			nr_sites_boosted -= site->boost;
-			return;
+			break;
 		}
 	}
+	/* Mostly empty: a smaller table (a failed rebuild keeps this one). */
+	if (t->bits > SITE_BITS_MIN && 8UL * nr_sites_live < (1UL << t->bits))
+		table_rebuild(table_bits(nr_sites_live));
+}
+
+/* Bytes the site table takes now. */
+size_t pvfbt_site_table_bytes(void)
+{
+	return struct_size(sites, v, 1UL << READ_ONCE(sites)->bits);
 }
 
 u32 pvfbt_slots_used(void)
@@ -700,11 +772,11 @@ int pvfbt_die_callbacks(unsigned long *v, int max)
 
 int pvfbt_arch_init(void)
 {
-	site_table = vzalloc(SITE_HASH_SIZE * sizeof(*site_table));
+	sites = table_alloc(SITE_BITS_MIN);
 	slot_owner = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_owner));
 	slot_free = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_free));
-	if (!site_table || !slot_owner || !slot_free || pvfbt_patch_init()) {
-		vfree(site_table);
+	if (!sites || !slot_owner || !slot_free || pvfbt_patch_init()) {
+		kvfree(sites);
 		vfree(slot_owner);
 		vfree(slot_free);
 		pvfbt_patch_exit();
@@ -725,7 +797,7 @@ void pvfbt_arch_stop(void)
 /* Every site is disarmed and removed, every CPU out of the handlers and slots. */
 void pvfbt_arch_exit(void)
 {
-	vfree(site_table);
+	kvfree(sites);
 	vfree(slot_owner);
 	vfree(slot_free);
 	pvfbt_patch_exit();
