@@ -608,3 +608,11 @@ void pvfbt_arch_exit(void)
 	vfree(slot_free);
 	pvfbt_patch_exit();
 }
+
+/* Memory held from load to unload: the site table and the slot tables. */
+u64 pvfbt_arch_table_bytes(void)
+{
+	return SITE_HASH_SIZE * sizeof(*site_table) +
+	       PVFBT_NR_SLOTS * (sizeof(*slot_owner) + sizeof(*slot_free)) +
+	       (pvfbt_slot_area_end - pvfbt_slot_area);
+}
