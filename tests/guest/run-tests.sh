@@ -360,12 +360,13 @@ t_footprint() {
 	online=$(grep -c '^processor' /proc/cpuinfo)
 	pvfbt -q -n 'fbt::sys_getppid:' -d 30 >$T/fp 2>&1 &
 	p=$!
-	wait_armed 30 || fail "never armed"
+	fp_fail() { kill $p 2>/dev/null; wait $p; fail "$@"; }
+	wait_armed 30 || fp_fail "never armed"
 	set -- $(ring_kib)
 	echo "in a session: $1 KiB, $2 rings, $online cpus online"
-	[ "$2" = "$online" ] || fail "$2 rings for $online online cpus"
-	[ "$1" -ge $((online * ring / 1024)) ] || fail "$1 KiB for $2 rings of $ring bytes"
-	[ "$(pvfbt_vmalloc)" -ge $((v + online * ring)) ] || fail "rings not in vmalloc"
+	[ "$2" = "$online" ] || fp_fail "$2 rings for $online online cpus"
+	[ "$1" -ge $((online * ring / 1024)) ] || fp_fail "$1 KiB for $2 rings of $ring bytes"
+	[ "$(pvfbt_vmalloc)" -ge $((v + online * ring)) ] || fp_fail "rings not in vmalloc"
 	kill -INT $p; wait $p || fail "consumer failed"
 	[ "$(ring_kib)" = "0 0" ] || fail "rings left after the session: $(ring_kib)"
 	[ "$(pvfbt_vmalloc)" = "$v" ] || fail "vmalloc after the session: $(pvfbt_vmalloc), before $v"
@@ -380,18 +381,20 @@ t_cpu_hotplug() {
 	echo 0 >$C || fail "cpu1 offline"
 	pvfbt --count --per-cpu --comm getppid-loop -n 'fbt::sys_getppid:entry' -d 120 >$T/hp 2>&1 &
 	p=$!
-	wait_armed 30 || { echo 1 >$C; fail "never armed"; }
+	# A failure leaves no consumer and no offline CPU behind.
+	hp_fail() { echo 1 >$C; kill $p 2>/dev/null; wait $p; cat $T/hp; fail "$@"; }
+	wait_armed 30 || hp_fail "never armed"
 	set -- $(ring_kib)
-	[ "$2" = 1 ] || { echo 1 >$C; fail "$2 rings with cpu1 offline"; }
-	echo 1 >$C || fail "cpu1 online"
+	[ "$2" = 1 ] || hp_fail "'$2' rings with cpu1 offline"
+	echo 1 >$C || hp_fail "cpu1 online"
 	set -- $(ring_kib)
-	[ "$2" = 2 ] || fail "$2 rings after cpu1 came online"
-	taskset 2 getppid-loop 20000 || fail "getppid-loop on cpu1"
-	echo 0 >$C || fail "cpu1 offline again"
+	[ "$2" = 2 ] || hp_fail "'$2' rings after cpu1 came online"
+	taskset 2 getppid-loop 20000 || hp_fail "getppid-loop on cpu1"
+	echo 0 >$C || hp_fail "cpu1 offline again"
 	set -- $(ring_kib)
-	[ "$2" = 2 ] || { echo 1 >$C; fail "cpu1's ring went with it: $2 rings"; }
+	[ "$2" = 2 ] || hp_fail "cpu1's ring went with it: '$2' rings"
 	taskset 1 getppid-loop 1000
-	kill -INT $p; wait $p || { echo 1 >$C; cat $T/hp; fail "consumer failed"; }
+	kill -INT $p; wait $p || hp_fail "consumer failed"
 	echo 1 >$C
 	cat $T/hp
 	[ "$(count_of $T/hp fbt:vmlinux:__x64_sys_getppid:entry)" = 21000 ] || fail "count"
