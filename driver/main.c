@@ -6,8 +6,14 @@
  * /dev/pvfbt is root only (mode 0600, and CAP_SYS_ADMIN at open).  Any
  * number of openers may ask for status, the probe list and statistics.  One
  * of them at a time owns the tracing session: the first to enable probes,
- * set a filter, map a ring or consume.  When the owner's file is released
- * (exit, SIGKILL, close) every probe is disarmed before anything else.
+ * set a filter or consume; it may then map the session's rings.  When the
+ * owner's file is released (exit, SIGKILL, close, and the last mapping
+ * gone) every probe is disarmed before anything else, then the rings are
+ * freed.
+ *
+ * Lock order: session_mutex -> fbt_mutex -> (text_mutex, cpu hotplug).
+ * mmap (under mmap_lock) takes none of them; no user copy is made under
+ * session_mutex or fbt_mutex.
  */
 #include <linux/module.h>
 #include <linux/init.h>
@@ -20,12 +26,13 @@
 #include <linux/capability.h>
 #include <linux/utsname.h>
 #include <linux/sched.h>
+#include <linux/pid.h>
 #include <xen/xen.h>
 #include "driver/pvfbt.h"
 
 static DEFINE_MUTEX(session_mutex);
-static struct file *owner;
-static pid_t owner_pid;
+static struct file *owner;		/* set and cleared under session_mutex */
+static struct pid *owner_tgid;		/* the owner's process, a reference */
 
 #define MAX_IDS		(1U << 20)
 
@@ -38,18 +45,24 @@ static u32 pvfbt_env(void)
 	return PVFBT_ENV_NATIVE;
 }
 
-/* Become the session owner, or find that someone else is. */
+/*
+ * Become the session owner, or find that someone else is.  A session
+ * starts with fresh rings (one per online CPU), zeroed statistics and no
+ * filter.  Never called under mmap_lock.
+ */
 static int claim(struct file *file)
 {
 	int err = 0;
 
 	mutex_lock(&session_mutex);
 	if (!owner) {
-		owner = file;
-		owner_pid = task_tgid_nr(current);
-		pvfbt_ring_reset();
-		pvfbt_stats_reset();
-		pvfbt_set_filter(0, "", 0);
+		err = pvfbt_rings_alloc();
+		if (!err) {
+			pvfbt_stats_reset();
+			owner_tgid = get_pid(task_tgid(current));
+			/* mmap() reads owner without the mutex: rings first. */
+			smp_store_release(&owner, file);
+		}
 	} else if (owner != file) {
 		err = -EBUSY;
 	}
@@ -70,8 +83,10 @@ static int pvfbt_release(struct inode *inode, struct file *file)
 	if (owner == file) {
 		pvfbt_fbt_disable_all();
 		pvfbt_set_filter(0, "", 0);
-		owner = NULL;
-		owner_pid = 0;
+		pvfbt_rings_free();
+		WRITE_ONCE(owner, NULL);
+		put_pid(owner_tgid);
+		owner_tgid = NULL;
 	}
 	mutex_unlock(&session_mutex);
 	return 0;
@@ -110,7 +125,11 @@ static long do_status(void __user *uarg)
 	st.nr_armed = pvfbt_fbt_nr_armed();
 	st.nr_slots = pvfbt_slots_used();
 	st.nr_slots_max = pvfbt_slots_max();
-	st.owner_pid = READ_ONCE(owner_pid);
+	mutex_lock(&session_mutex);
+	st.owner_pid = owner_tgid ? pid_vnr(owner_tgid) : 0;
+	mutex_unlock(&session_mutex);
+	st.mem_tables = pvfbt_arch_table_bytes();
+	st.mem_rings = pvfbt_rings_bytes(&st.nr_rings);
 	st.nr_sites = pvfbt_sites_live(&st.nr_sites_emulated, &st.nr_sites_boosted);
 	pvfbt_text_stats(&st.text_batches, &st.text_alias_pages, &st.text_pokes);
 	st.text_refused = pvfbt_text_refused();
@@ -214,7 +233,7 @@ static long do_filter(struct file *file, void __user *uarg)
 		return -EINVAL;
 	err = claim(file);
 	if (!err)
-		pvfbt_set_filter(req.pid, req.comm, req.exclude_pid);
+		err = pvfbt_set_filter(req.pid, req.comm, req.exclude_pid);
 	return err;
 }
 
@@ -248,11 +267,19 @@ static __poll_t pvfbt_poll(struct file *file, poll_table *wait)
 	return pvfbt_ring_ready() ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
+/*
+ * Runs under mmap_lock, so it takes no pvfbt lock (release takes fbt_mutex
+ * under session_mutex, and a fault under either would close a cycle) and
+ * starts no session: the caller claimed it before.  owner cannot become or
+ * stop being this file while this file is being mapped.
+ */
 static int pvfbt_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	int err = claim(file);
+	struct file *o = smp_load_acquire(&owner);
 
-	return err ? err : pvfbt_ring_mmap(file, vma);
+	if (o != file)
+		return o ? -EBUSY : -EBADFD;
+	return pvfbt_ring_mmap(file, vma);
 }
 
 static const struct file_operations pvfbt_fops = {

@@ -142,11 +142,14 @@ u32 pvfbt_sites_live(u32 *emulated, u32 *boosted);
 int pvfbt_trap_roots(unsigned long *v, int max);
 int pvfbt_die_callbacks(unsigned long *v, int max);
 u32 pvfbt_slots_max(void);
+u64 pvfbt_arch_table_bytes(void);
 
 /* ---- driver/ring.c: records and rings ---- */
 int pvfbt_ring_init(void);
 void pvfbt_ring_exit(void);
-void pvfbt_ring_reset(void);
+int pvfbt_rings_alloc(void);
+void pvfbt_rings_free(void);
+u64 pvfbt_rings_bytes(u32 *count);
 void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind);
 int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma);
 bool pvfbt_ring_ready(void);
@@ -154,7 +157,7 @@ int pvfbt_ring_consume(const u64 *tails, u32 n);
 extern wait_queue_head_t pvfbt_wait;
 extern u32 pvfbt_ring_records;
 u32 pvfbt_ring_mmap_size(void);
-void pvfbt_set_filter(u32 pid, const char *comm, u32 exclude_pid);
+int pvfbt_set_filter(u32 pid, const char *comm, u32 exclude_pid);
 
 /* Per-CPU statistics; written from trap context with this_cpu_inc(). */
 DECLARE_PER_CPU(struct pvfbt_cpu_stats, pvfbt_stats);

@@ -24,6 +24,11 @@
 #include <linux/hardirq.h>
 #include <linux/wait.h>
 #include <linux/string.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/pid.h>
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
 #include <asm/local.h>
 #include <asm/ptrace.h>
 #include "driver/pvfbt.h"
@@ -43,15 +48,32 @@ struct pvfbt_ring {
 	u64 mask;
 };
 
-static DEFINE_PER_CPU(struct pvfbt_ring, rings);
+/*
+ * A CPU's ring exists only during a session: made for every online CPU when
+ * the session starts (pvfbt_rings_alloc), for a CPU that comes online during
+ * it (ring_cpu_online), kept when a CPU goes offline (its records are still
+ * to be read), freed when the session ends (pvfbt_rings_free).  Writers and
+ * poll() read the pointer under RCU (trap context is an RCU reader); it is
+ * set and cleared under the CPU hotplug lock, so the online callback and
+ * the session's start and end never race.
+ */
+static DEFINE_PER_CPU(struct pvfbt_ring *, rings);
+static bool rings_wanted;		/* a session is on: online CPUs get rings */
+static u32 nr_rings;			/* rings allocated now */
+static enum cpuhp_state ring_hp_state;
 DEFINE_PER_CPU(struct pvfbt_cpu_stats, pvfbt_stats);
 DECLARE_WAIT_QUEUE_HEAD(pvfbt_wait);
 u32 pvfbt_ring_records;
 static struct irq_work wake_work;
 static atomic_t wake_pending;
 
-/* Filter applied at hit time; read without locks. */
-static u32 filter_pid, filter_exclude;
+/*
+ * Filter applied at hit time; read without locks.  Processes are held as
+ * struct pid (a reference each), looked up in the pid namespace of the
+ * process that set the filter: the hit path compares task_tgid(current)
+ * with them, which is right in every namespace and needs no lookup.
+ */
+static struct pid *filter_pid, *filter_exclude;
 static char filter_comm[TASK_COMM_LEN];
 static bool filter_on;
 
@@ -66,23 +88,55 @@ u32 pvfbt_ring_mmap_size(void)
 	return PAGE_SIZE + pvfbt_ring_records * sizeof(struct pvfbt_record);
 }
 
-void pvfbt_set_filter(u32 pid, const char *comm, u32 exclude_pid)
+/*
+ * pid and exclude_pid are numbers in the caller's pid namespace, 0 for
+ * none.  -ESRCH when one names no process there; nothing changes then.
+ */
+int pvfbt_set_filter(u32 pid, const char *comm, u32 exclude_pid)
 {
+	struct pid *keep = NULL, *excl = NULL, *old_keep, *old_excl;
+
+	if (pid) {
+		keep = find_get_pid(pid);
+		if (!keep || !pid_has_task(keep, PIDTYPE_TGID)) {
+			put_pid(keep);
+			return -ESRCH;
+		}
+	}
+	if (exclude_pid) {
+		excl = find_get_pid(exclude_pid);
+		if (!excl || !pid_has_task(excl, PIDTYPE_TGID)) {
+			put_pid(keep);
+			put_pid(excl);
+			return -ESRCH;
+		}
+	}
 	WRITE_ONCE(filter_on, false);
+	/* Every hit that saw the old filter is done with it. */
 	synchronize_rcu();
-	filter_pid = pid;
-	filter_exclude = exclude_pid;
+	old_keep = filter_pid;
+	old_excl = filter_exclude;
+	filter_pid = keep;
+	filter_exclude = excl;
 	strscpy(filter_comm, comm, sizeof(filter_comm));
-	WRITE_ONCE(filter_on, pid || exclude_pid || filter_comm[0]);
+	/* A hit that sees filter_on sees the filter it guards. */
+	smp_store_release(&filter_on, keep || excl || filter_comm[0]);
+	put_pid(old_keep);
+	put_pid(old_excl);
+	return 0;
 }
 
 static bool filtered_out(void)
 {
-	if (!READ_ONCE(filter_on))
+	struct pid *tgid;
+
+	if (!smp_load_acquire(&filter_on))
 		return false;
-	if (filter_pid && current->tgid != filter_pid)
+	/* current's own struct pid: pinned while current runs. */
+	tgid = task_tgid(current);
+	if (filter_pid && tgid != filter_pid)
 		return true;
-	if (filter_exclude && current->tgid == filter_exclude)
+	if (filter_exclude && tgid == filter_exclude)
 		return true;
 	if (filter_comm[0] && strncmp(current->comm, filter_comm, TASK_COMM_LEN))
 		return true;
@@ -91,7 +145,7 @@ static bool filtered_out(void)
 
 void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 {
-	struct pvfbt_ring *r = this_cpu_ptr(&rings);
+	struct pvfbt_ring *r = READ_ONCE(*this_cpu_ptr(&rings));
 	struct pvfbt_record *rec;
 	unsigned long pcs[PVFBT_STACK_MAX];
 	unsigned int nr_pcs = 0, nrec = 1, i;
@@ -99,6 +153,14 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 
 	if (filtered_out()) {
 		pvfbt_stat_inc(filtered);
+		return;
+	}
+	/*
+	 * No ring: no session, or a CPU coming online that has not reached
+	 * the callback that gives it one.  Counted as a drop.
+	 */
+	if (unlikely(!r)) {
+		pvfbt_stat_inc(drops);
 		return;
 	}
 	/*
@@ -199,17 +261,28 @@ publish:
  */
 bool pvfbt_ring_ready(void)
 {
+	bool ready = false;
 	int cpu;
 
+	rcu_read_lock();
 	for_each_possible_cpu(cpu) {
-		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
+		struct pvfbt_ring *r = READ_ONCE(*per_cpu_ptr(&rings, cpu));
 
-		if (smp_load_acquire(&r->hdr->head) - READ_ONCE(r->tail) >= (r->mask + 1) / 8)
-			return true;
+		if (r && smp_load_acquire(&r->hdr->head) - READ_ONCE(r->tail) >=
+			 (r->mask + 1) / 8) {
+			ready = true;
+			break;
+		}
 	}
-	return false;
+	rcu_read_unlock();
+	return ready;
 }
 
+/*
+ * Called by the session owner: its rings stay until its file is released,
+ * and a ring added meanwhile (CPU online) starts at 0, the tail a consumer
+ * gives for a ring it has not mapped.
+ */
 int pvfbt_ring_consume(const u64 *tails, u32 n)
 {
 	int cpu;
@@ -218,40 +291,27 @@ int pvfbt_ring_consume(const u64 *tails, u32 n)
 		return -EINVAL;
 	/* Validate everything first: bad input changes nothing. */
 	for (cpu = 0; cpu < n; cpu++) {
-		struct pvfbt_ring *r;
+		struct pvfbt_ring *r = cpu_possible(cpu) ?
+			READ_ONCE(*per_cpu_ptr(&rings, cpu)) : NULL;
 
-		if (!cpu_possible(cpu))
+		if (!r) {
+			if (tails[cpu])
+				return -EINVAL;
 			continue;
-		r = per_cpu_ptr(&rings, cpu);
+		}
 		if (tails[cpu] < r->tail || tails[cpu] > smp_load_acquire(&r->hdr->head))
 			return -EINVAL;
 	}
 	for (cpu = 0; cpu < n; cpu++) {
-		struct pvfbt_ring *r;
+		struct pvfbt_ring *r = cpu_possible(cpu) ?
+			READ_ONCE(*per_cpu_ptr(&rings, cpu)) : NULL;
 
-		if (!cpu_possible(cpu))
+		if (!r)
 			continue;
-		r = per_cpu_ptr(&rings, cpu);
 		smp_store_release(&r->tail, tails[cpu]);
 		WRITE_ONCE(r->hdr->tail, tails[cpu]);
 	}
 	return 0;
-}
-
-/* Empty every ring.  Called with no probe armed and no writer left. */
-void pvfbt_ring_reset(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
-
-		local_set(&r->reserve, 0);
-		r->tail = 0;
-		r->hdr->head = 0;
-		r->hdr->tail = 0;
-		r->hdr->drops = 0;
-	}
 }
 
 void pvfbt_stats_reset(void)
@@ -262,11 +322,18 @@ void pvfbt_stats_reset(void)
 		memset(per_cpu_ptr(&pvfbt_stats, cpu), 0, sizeof(struct pvfbt_cpu_stats));
 }
 
+/*
+ * Takes no lock: the caller owns the session (checked by main.c without
+ * the session mutex), so its rings cannot be freed under it (that happens
+ * only when its file is released, after every mapping of it is gone).
+ * A CPU without a ring: -ENXIO, the consumer leaves it out.
+ */
 int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	unsigned long size = vma->vm_end - vma->vm_start;
 	unsigned long per = pvfbt_ring_mmap_size();
 	unsigned long cpu;
+	struct pvfbt_ring *r;
 
 	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
 		return -EPERM;
@@ -275,44 +342,155 @@ int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	cpu = vma->vm_pgoff / (per >> PAGE_SHIFT);
 	if (cpu >= nr_cpu_ids || !cpu_possible(cpu) || size != per)
 		return -EINVAL;
+	r = READ_ONCE(*per_cpu_ptr(&rings, cpu));
+	if (!r)
+		return -ENXIO;
 	pvfbt_vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
-	return remap_vmalloc_range(vma, per_cpu_ptr(&rings, cpu)->mem, 0);
+	return remap_vmalloc_range(vma, r->mem, 0);
+}
+
+static struct pvfbt_ring *ring_new(int cpu)
+{
+	struct pvfbt_ring *r = kzalloc_node(sizeof(*r), GFP_KERNEL, cpu_to_node(cpu));
+
+	if (!r)
+		return NULL;
+	r->mem = vmalloc_user(pvfbt_ring_mmap_size());
+	if (!r->mem) {
+		kfree(r);
+		return NULL;
+	}
+	r->hdr = r->mem;
+	r->data = r->mem + PAGE_SIZE;
+	r->mask = pvfbt_ring_records - 1;
+	r->hdr->record_size = sizeof(struct pvfbt_record);
+	r->hdr->nr_records = pvfbt_ring_records;
+	return r;
+}
+
+/* Under the CPU hotplug lock (read or write). */
+static int ring_add(int cpu)
+{
+	struct pvfbt_ring *r;
+	int c;
+
+	if (per_cpu(rings, cpu))
+		return 0;
+	r = ring_new(cpu);
+	if (!r)
+		return -ENOMEM;
+	WRITE_ONCE(nr_rings, nr_rings + 1);
+	smp_store_release(per_cpu_ptr(&rings, cpu), r);
+	/* Tell a consumer that maps rings there is one more to map. */
+	for_each_possible_cpu(c) {
+		struct pvfbt_ring *o = per_cpu(rings, c);
+
+		if (o)
+			smp_store_release(&o->hdr->nr_rings, nr_rings);
+	}
+	return 0;
+}
+
+/*
+ * CPU hotplug, AP online: during a session, a CPU that comes online gets a
+ * ring (or keeps the one it had).  Without memory the CPU comes up anyway;
+ * its hits count as drops.
+ */
+static int ring_cpu_online(unsigned int cpu)
+{
+	if (READ_ONCE(rings_wanted) && ring_add(cpu))
+		pr_warn_ratelimited(PVFBT_NAME ": no memory for cpu %u's ring: its hits are dropped\n",
+				    cpu);
+	return 0;
+}
+
+/* A session starts: a ring for every online CPU.  No ring exists before. */
+int pvfbt_rings_alloc(void)
+{
+	int cpu, err = 0;
+
+	cpus_read_lock();
+	WRITE_ONCE(rings_wanted, true);
+	for_each_online_cpu(cpu) {
+		err = ring_add(cpu);
+		if (err)
+			break;
+	}
+	cpus_read_unlock();
+	if (err)
+		pvfbt_rings_free();
+	return err;
+}
+
+/*
+ * The session ends: no probe is armed by it any more, but a handler may
+ * still be writing; clear the pointers, wait for every writer and reader
+ * (RCU), then free.
+ */
+void pvfbt_rings_free(void)
+{
+	struct pvfbt_ring *old[64];
+	int cpu, n;
+
+	cpus_read_lock();
+	WRITE_ONCE(rings_wanted, false);
+	cpus_read_unlock();
+	/* Free in batches: one grace period per 64 rings. */
+	do {
+		n = 0;
+		cpus_read_lock();
+		for_each_possible_cpu(cpu) {
+			struct pvfbt_ring *r = per_cpu(rings, cpu);
+
+			if (!r)
+				continue;
+			WRITE_ONCE(*per_cpu_ptr(&rings, cpu), NULL);
+			WRITE_ONCE(nr_rings, nr_rings - 1);
+			old[n++] = r;
+			if (n == ARRAY_SIZE(old))
+				break;
+		}
+		cpus_read_unlock();
+		if (!n)
+			break;
+		synchronize_rcu();
+		irq_work_sync(&wake_work);
+		while (n--) {
+			vfree(old[n]->mem);
+			kfree(old[n]);
+		}
+	} while (1);
+}
+
+/* Memory of the rings now (session), and their count. */
+u64 pvfbt_rings_bytes(u32 *count)
+{
+	u32 n = READ_ONCE(nr_rings);
+
+	*count = n;
+	return (u64)n * (PAGE_ALIGN(pvfbt_ring_mmap_size()) + sizeof(struct pvfbt_ring));
 }
 
 int pvfbt_ring_init(void)
 {
-	int cpu;
+	int ret;
 
 	ring_pages = clamp_t(unsigned int, ring_pages, 1, 16384);
 	ring_pages = rounddown_pow_of_two(ring_pages);
 	pvfbt_ring_records = ring_pages * PAGE_SIZE / sizeof(struct pvfbt_record);
 	init_irq_work(&wake_work, wake_fn);
-	for_each_possible_cpu(cpu) {
-		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
-
-		r->mem = vmalloc_user(pvfbt_ring_mmap_size());
-		if (!r->mem) {
-			pvfbt_ring_exit();
-			return -ENOMEM;
-		}
-		r->hdr = r->mem;
-		r->data = r->mem + PAGE_SIZE;
-		r->mask = pvfbt_ring_records - 1;
-		r->hdr->record_size = sizeof(struct pvfbt_record);
-		r->hdr->nr_records = pvfbt_ring_records;
-	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "pvfbt:ring",
+					ring_cpu_online, NULL);
+	if (ret < 0)
+		return ret;
+	ring_hp_state = ret;
 	return 0;
 }
 
 void pvfbt_ring_exit(void)
 {
-	int cpu;
-
+	cpuhp_remove_state_nocalls(ring_hp_state);
+	pvfbt_rings_free();
 	irq_work_sync(&wake_work);
-	for_each_possible_cpu(cpu) {
-		struct pvfbt_ring *r = per_cpu_ptr(&rings, cpu);
-
-		vfree(r->mem);
-		r->mem = NULL;
-	}
+	pvfbt_set_filter(0, "", 0);
 }

@@ -1185,51 +1185,71 @@ static bool has_tailcall(const struct fbt_func *f)
 	return false;
 }
 
+/*
+ * Fill a kernel buffer under fbt_mutex and copy it out after dropping the
+ * mutex, a chunk at a time: a copy_to_user() can fault, and a fault takes
+ * mmap_lock (the order mmap_lock -> fbt_mutex must stay possible) and can
+ * wait on userfaultfd for ever, which must not hold up module load and
+ * unload (the module notifier takes fbt_mutex).  Ids are stable, so a
+ * catalogue that grows between chunks is still reported consistently.
+ */
+#define LIST_CHUNK_FUNCS	64
 int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 {
-	struct pvfbt_func *e;
-	u32 i;
-	int err;
+	struct pvfbt_func *buf, *e;
+	u32 i, n, total = 0;
+	int err = 0;
+	bool first = true;
 
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e)
+	buf = kvmalloc_array(LIST_CHUNK_FUNCS, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
 		return -ENOMEM;
-	mutex_lock(&fbt_mutex);
-	err = build_catalogue();
-	if (err)
-		goto out;
-	refresh_foreign();
-	req->total = nr_funcs;
 	req->count = 0;
-	for (i = req->start; i < nr_funcs && req->count < req->max; i++) {
-		struct fbt_func *f = funcs[i];
-
-		if (!f)		/* its module was unloaded */
-			continue;
-		memset(e, 0, sizeof(*e));
-		e->addr = f->addr;
-		e->entry_addr = f->entry_addr;
-		e->fid = i;
-		e->size = f->size;
-		e->entry_reason = f->entry_reason;
-		e->return_reason = f->return_reason;
-		e->nr_returns = f->nret;
-		e->flags = (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY) ?
-			    PVFBT_FUNC_ENTRY_ARMED : 0) |
-			   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
-			    PVFBT_FUNC_RETURN_ARMED : 0) |
-			   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0);
-		strscpy(e->module, f->modname, sizeof(e->module));
-		strscpy(e->name, f->name, sizeof(e->name));
-		if (copy_to_user(&out[req->count], e, sizeof(*e))) {
-			err = -EFAULT;
-			goto out;
+	i = req->start;
+	do {
+		mutex_lock(&fbt_mutex);
+		err = build_catalogue();
+		if (err) {
+			mutex_unlock(&fbt_mutex);
+			break;
 		}
-		req->count++;
-	}
-out:
-	mutex_unlock(&fbt_mutex);
-	kfree(e);
+		if (first) {
+			refresh_foreign();
+			total = nr_funcs;
+		}
+		first = false;
+		for (n = 0; i < nr_funcs && req->count + n < req->max && n < LIST_CHUNK_FUNCS;
+		     i++) {
+			struct fbt_func *f = funcs[i];
+
+			if (!f)		/* its module was unloaded */
+				continue;
+			e = &buf[n++];
+			memset(e, 0, sizeof(*e));
+			e->addr = f->addr;
+			e->entry_addr = f->entry_addr;
+			e->fid = i;
+			e->size = f->size;
+			e->entry_reason = f->entry_reason;
+			e->return_reason = f->return_reason;
+			e->nr_returns = f->nret;
+			e->flags = (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY) ?
+				    PVFBT_FUNC_ENTRY_ARMED : 0) |
+				   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
+				    PVFBT_FUNC_RETURN_ARMED : 0) |
+				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0);
+			strscpy(e->module, f->modname, sizeof(e->module));
+			strscpy(e->name, f->name, sizeof(e->name));
+		}
+		mutex_unlock(&fbt_mutex);
+		if (n && copy_to_user(&out[req->count], buf, n * sizeof(*buf))) {
+			err = -EFAULT;
+			break;
+		}
+		req->count += n;
+	} while (n == LIST_CHUNK_FUNCS && req->count < req->max);
+	req->total = total;
+	kvfree(buf);
 	return err;
 }
 

@@ -21,17 +21,46 @@ int drainer_init(struct drainer *d, uint32_t nr_cpus, uint32_t record_size,
 	d->rings = calloc(nr_cpus, sizeof(*d->rings));
 	if (!d->rings)
 		return -1;
-	for (i = 0; i < nr_cpus; i++) {
-		d->rings[i].hdr = bases[i];
-		d->rings[i].data = (const unsigned char *)bases[i] +
-				   RING_HEADER_SIZE;
-		d->rings[i].tail = __atomic_load_n(&d->rings[i].hdr->tail,
-						   __ATOMIC_ACQUIRE);
-	}
+	for (i = 0; i < nr_cpus; i++)
+		if (bases[i])
+			drainer_add_ring(d, i, bases[i]);
 	d->hold_max = (size_t)nr_cpus * ring_records * 2;
 	if (d->hold_max < 65536)
 		d->hold_max = 65536;
 	return 0;
+}
+
+int drainer_add_ring(struct drainer *d, uint32_t cpu, void *base)
+{
+	struct ring *rg;
+
+	if (cpu >= d->nr_cpus || !base || d->rings[cpu].hdr)
+		return -1;
+	rg = &d->rings[cpu];
+	rg->data = (const unsigned char *)base + RING_HEADER_SIZE;
+	rg->tail = __atomic_load_n(&((const struct pvfbt_ring_header *)base)->tail,
+				   __ATOMIC_ACQUIRE);
+	__atomic_store_n(&rg->hdr, (const struct pvfbt_ring_header *)base,
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+uint32_t drainer_rings_announced(const struct drainer *d, uint32_t *mapped)
+{
+	uint32_t i, most = 0, n = 0;
+
+	for (i = 0; i < d->nr_cpus; i++) {
+		uint32_t a;
+
+		if (!d->rings[i].hdr)
+			continue;
+		n++;
+		a = __atomic_load_n(&d->rings[i].hdr->nr_rings, __ATOMIC_ACQUIRE);
+		if (a > most)
+			most = a;
+	}
+	*mapped = n;
+	return most;
 }
 
 void drainer_free(struct drainer *d)
@@ -157,9 +186,11 @@ size_t drainer_collect(struct drainer *d)
 
 	for (cpu = 0; cpu < d->nr_cpus; cpu++) {
 		struct ring *rg = &d->rings[cpu];
-		uint64_t head = __atomic_load_n(&rg->hdr->head, __ATOMIC_ACQUIRE);
-		uint64_t n;
+		uint64_t head, n;
 
+		if (!rg->hdr)
+			continue;	/* no ring: the CPU was never online */
+		head = __atomic_load_n(&rg->hdr->head, __ATOMIC_ACQUIRE);
 		if (head - rg->tail > (uint64_t)d->ring_records) {
 			/* Cannot happen with a sane module (it drops when the
 			 * ring is full); a head behind our tail also lands

@@ -55,9 +55,16 @@ struct drainer {
 typedef void (*drain_fn)(const struct pvfbt_record *r,
 			 const struct kstack *stack, void *arg);
 
-/* bases[cpu] = start of the mapping of CPU cpu (header page first). */
+/* bases[cpu] = start of the mapping of CPU cpu (header page first), or
+ * NULL for a CPU without a ring (offline when the session started). */
 int drainer_init(struct drainer *d, uint32_t nr_cpus, uint32_t record_size,
 		 uint32_t ring_records, void *const *bases);
+/* A ring that came during the session (a CPU came online): 0, or -1 if
+ * cpu is out of range or already has one. */
+int drainer_add_ring(struct drainer *d, uint32_t cpu, void *base);
+/* The largest nr_rings any mapped ring's header announces, and the number
+ * of rings mapped: more announced than mapped means map the new ones. */
+uint32_t drainer_rings_announced(const struct drainer *d, uint32_t *mapped);
 void drainer_free(struct drainer *d);
 /* Copy [tail, head) of every ring into the pending pool, attaching stack
  * records to their event; advance tails.  Returns the number of ring

@@ -247,6 +247,10 @@ static int cmd_status(void)
 	       st.text_refused);
 	printf("ring:           %u records of %u bytes per cpu (%u bytes mapped)\n",
 	       st.ring_records, st.record_size, st.ring_mmap_size);
+	printf("memory at rest: %llu KiB (site table, slots)\n",
+	       (unsigned long long)(st.mem_tables >> 10));
+	printf("session memory: %llu KiB (%u rings)\n",
+	       (unsigned long long)(st.mem_rings >> 10), st.nr_rings);
 	if (st.owner_pid)
 		printf("session owner:  pid %u\n", st.owner_pid);
 	else
@@ -568,27 +572,62 @@ static void abort_child(void)
 	}
 }
 
-static void *map_rings(int fd, const struct pvfbt_status *st, void ***bases)
+/*
+ * Map CPU cpu's ring; NULL when the CPU has none (ENXIO: it was not online
+ * when the session started, or is not there at all).
+ */
+static void *map_ring(int fd, const struct pvfbt_status *st, uint32_t cpu)
 {
 	size_t len = (size_t)st->ring_mmap_size;
-	uint32_t cpu;
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd,
+		       (off_t)cpu * (off_t)len);
+
+	if (p != MAP_FAILED)
+		return p;
+	if (errno == ENXIO)
+		return NULL;
+	{
+		int e = errno;
+
+		abort_child();
+		die(1, "mmap of cpu %u ring: %s", cpu, strerror(e));
+	}
+}
+
+/* Only after the session is ours (PVFBT_IOC_FILTER): mmap claims nothing. */
+static void *map_rings(int fd, const struct pvfbt_status *st, void ***bases)
+{
+	uint32_t cpu, n = 0;
 
 	*bases = calloc(st->nr_cpus, sizeof(void *));
 	if (!*bases)
 		die(1, "out of memory");
 	for (cpu = 0; cpu < st->nr_cpus; cpu++) {
-		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd,
-			       (off_t)cpu * (off_t)len);
-
-		if (p == MAP_FAILED) {
-			int e = errno;
-
-			abort_child();
-			die(1, "mmap of cpu %u ring: %s", cpu, strerror(e));
-		}
-		(*bases)[cpu] = p;
+		(*bases)[cpu] = map_ring(fd, st, cpu);
+		n += (*bases)[cpu] != NULL;
+	}
+	if (!n) {
+		abort_child();
+		die(1, "the session has no ring to map");
 	}
 	return *bases;
+}
+
+/* A CPU that came online during the session has a ring: map it. */
+static void map_new_rings(int fd, const struct pvfbt_status *st, void **bases,
+			  struct drainer *d)
+{
+	uint32_t mapped, cpu;
+
+	if (drainer_rings_announced(d, &mapped) <= mapped)
+		return;
+	for (cpu = 0; cpu < st->nr_cpus; cpu++) {
+		if (bases[cpu])
+			continue;
+		bases[cpu] = map_ring(fd, st, cpu);
+		if (bases[cpu])
+			drainer_add_ring(d, cpu, bases[cpu]);
+	}
 }
 
 static void consume(int fd, struct drainer *d, uint64_t *tails)
@@ -808,17 +847,12 @@ static int cmd_trace(struct spec *specs)
 		}
 	}
 
-	map_rings(fd, &st, &bases);
-	if (drainer_init(&d, st.nr_cpus, st.record_size, st.ring_records, bases))
-		die(1, "cannot set up the rings");
-	/* Counts need no time order: no sorting, nothing held back. */
-	d.unordered = opt.mode == M_COUNT;
-	tails = calloc(st.nr_cpus, sizeof(*tails));
-	if (!tails)
-		die(1, "out of memory");
-
 	{
-		/* Never our own process: see struct pvfbt_filter. */
+		/*
+		 * Never our own process: see struct pvfbt_filter.  This also
+		 * starts the session (and makes its rings), which mapping
+		 * them needs.
+		 */
 		struct pvfbt_filter f = { .size = sizeof(f), .pid = opt.filter_pid,
 					  .exclude_pid = (uint32_t)getpid() };
 
@@ -828,9 +862,23 @@ static int cmd_trace(struct spec *specs)
 			int e = errno;
 
 			abort_child();
+			if (e == EBUSY)
+				die(1, "%s is busy: another pvfbt session owns it",
+				    PVFBT_DEVICE);
+			if (e == ESRCH)
+				die(1, "--pid %u: no such process", opt.filter_pid);
 			die(1, "PVFBT_IOC_FILTER: %s", strerror(e));
 		}
 	}
+
+	map_rings(fd, &st, &bases);
+	if (drainer_init(&d, st.nr_cpus, st.record_size, st.ring_records, bases))
+		die(1, "cannot set up the rings");
+	/* Counts need no time order: no sorting, nothing held back. */
+	d.unordered = opt.mode == M_COUNT;
+	tails = calloc(st.nr_cpus, sizeof(*tails));
+	if (!tails)
+		die(1, "out of memory");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -895,6 +943,7 @@ static int cmd_trace(struct spec *specs)
 			usleep(POLL_MS * 1000);
 		}
 		now = now_ns();
+		map_new_rings(fd, &st, bases, &d);
 		if (drainer_collect(&d))
 			consume(fd, &d, tails);
 		drainer_emit(&d, now > HOLD_NS ? now - HOLD_NS : 0,
@@ -963,7 +1012,8 @@ static int cmd_trace(struct spec *specs)
 	if (pidfd >= 0)
 		close(pidfd);
 	for (i = 0; i < st.nr_cpus; i++)
-		munmap(bases[i], st.ring_mmap_size);
+		if (bases[i])
+			munmap(bases[i], st.ring_mmap_size);
 	free(bases);
 	free(tails);
 	drainer_free(&d);

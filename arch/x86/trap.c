@@ -802,3 +802,11 @@ void pvfbt_arch_exit(void)
 	vfree(slot_free);
 	pvfbt_patch_exit();
 }
+
+/* Memory held outside a session: the site table (as big as the sites need) and the slot tables. */
+u64 pvfbt_arch_table_bytes(void)
+{
+	return pvfbt_site_table_bytes() +
+	       PVFBT_NR_SLOTS * (sizeof(*slot_owner) + sizeof(*slot_free)) +
+	       (pvfbt_slot_area_end - pvfbt_slot_area);
+}

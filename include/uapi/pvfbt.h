@@ -27,7 +27,8 @@ struct pvfbt_status {
 	__u32 size;		/* in: sizeof(struct pvfbt_status) */
 	__u32 abi_version;	/* out: PVFBT_ABI_VERSION */
 	__u32 env;		/* out: enum pvfbt_env */
-	__u32 nr_cpus;		/* out: number of rings (nr_cpu_ids) */
+	__u32 nr_cpus;		/* out: ring indexes 0..nr_cpus-1 (nr_cpu_ids);
+				 * only the rings that exist can be mapped */
 	__u32 record_size;	/* out: sizeof(struct pvfbt_record) */
 	__u32 ring_records;	/* out: records per ring (a power of two) */
 	__u32 ring_mmap_size;	/* out: bytes to mmap per CPU (header + data) */
@@ -35,7 +36,9 @@ struct pvfbt_status {
 	__u32 nr_armed;		/* out: probes armed now */
 	__u32 nr_slots;		/* out: out-of-line slots in use / available */
 	__u32 nr_slots_max;
-	__u32 owner_pid;	/* out: tgid of the tracing session, 0 if none */
+	__u32 owner_pid;	/* out: tgid of the tracing session in the
+				 * caller's pid namespace, 0 if none (or
+				 * not visible there) */
 	__u32 nr_sites;		/* out: patchable sites held (armed or not) */
 	__u32 nr_sites_emulated;	/* out: of those, resumed by emulation */
 	__u32 nr_sites_boosted;	/* out: by the slot and a jump back */
@@ -45,6 +48,11 @@ struct pvfbt_status {
 	__u32 text_pokes;	/* out: text_poke() calls they made instead */
 	__u32 text_refused;	/* out: site writes refused: the text was not pvfbt's */
 	char release[64];	/* out: utsname()->release */
+	/* Memory (ABI 5).  At rest: allocated at load, whatever the sessions. */
+	__u64 mem_tables;	/* out: bytes of the site table and slots */
+	__u64 mem_rings;	/* out: bytes of the rings that exist now */
+	__u32 nr_rings;		/* out: rings that exist now (session only) */
+	__u32 pad;
 };
 
 /* One function of the catalogue.  Its probes: id 2*fid (entry), 2*fid+1 (return). */
@@ -148,7 +156,10 @@ struct pvfbt_consume {
 /*
  * Record only the hits of these processes.  Hits not recorded count as
  * "filtered".  The consumer excludes itself: what it does to read and print
- * the trace would otherwise be traced, and fed back into the trace.
+ * the trace would otherwise be traced, and fed back into the trace.  Pids
+ * are process ids (tgids) in the caller's pid namespace; one that names no
+ * process there is refused with ESRCH.  Records carry global ids (as seen
+ * from the initial pid namespace).
  */
 struct pvfbt_filter {
 	__u32 size;
@@ -158,10 +169,18 @@ struct pvfbt_filter {
 };
 
 /*
- * The rings.  mmap(PROT_READ, MAP_SHARED) of ring_mmap_size bytes at offset
- * cpu * ring_mmap_size gives CPU cpu's ring: a header page, then
- * ring_records records.  Record n sits at index n & (ring_records - 1).
- * Read head with acquire semantics; records [tail, head) are complete.
+ * The rings.  They exist only during a session: one for each CPU online
+ * when it starts and for each CPU that comes online during it (a CPU that
+ * goes offline keeps its ring until the session ends).  Only the session
+ * owner maps them, after claiming the session (PVFBT_IOC_FILTER, ENABLE or
+ * CONSUME; mmap itself claims nothing: EBADFD without a session, EBUSY when
+ * another file owns it).  mmap(PROT_READ, MAP_SHARED) of ring_mmap_size
+ * bytes at offset cpu * ring_mmap_size gives CPU cpu's ring: a header page,
+ * then ring_records records; ENXIO for a CPU without a ring.  Record n sits
+ * at index n & (ring_records - 1).  Read head with acquire semantics;
+ * records [tail, head) are complete.  nr_rings, in every ring's header,
+ * grows when a CPU gets a ring during the session: map the new one then.
+ * PVFBT_IOC_CONSUME takes tail 0 for a ring not mapped.
  */
 struct pvfbt_ring_header {
 	__u64 head;		/* written by the module */
@@ -169,6 +188,8 @@ struct pvfbt_ring_header {
 	__u64 drops;
 	__u32 record_size;
 	__u32 nr_records;
+	__u32 nr_rings;		/* rings in the session so far (ABI 5) */
+	__u32 pad;
 };
 
 #define PVFBT_REC_ENTRY		0x1

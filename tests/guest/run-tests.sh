@@ -715,6 +715,112 @@ t_foreign_step() {
 	insmod /pvfbt.ko
 }
 
+# Issue 12 item 4: a list whose copy to the user waits (a userfaultfd
+# buffer) holds no pvfbt lock: module load and unload (the module notifier
+# takes the provider's lock) complete while it waits; then the list does.
+t_list_uffd() {
+	rm -f $T/ub $T/ur $T/ug
+	uffd-list $T/ub $T/ur $T/ug >$T/ul 2>&1 &
+	p=$!
+	w=0
+	while [ ! -e $T/ub ] && [ $w -lt 600 ] && kill -0 $p 2>/dev/null; do sleep 0.1; w=$((w + 1)); done
+	[ -e $T/ub ] || { cat $T/ul; touch $T/ug; fail "the list never blocked on its buffer"; }
+	insmod /tests/pvfbt_test.ko || { touch $T/ug; fail "insmod pvfbt_test"; }
+	rmmod pvfbt_test || { touch $T/ug; fail "rmmod pvfbt_test"; }
+	# The list was still held when they returned: they did not wait for it.
+	[ ! -e $T/ur ] || { touch $T/ug; wait $p; cat $T/ul; fail "insmod/rmmod waited for the blocked list"; }
+	touch $T/ug
+	wait $p || { cat $T/ul; fail "the list did not complete"; }
+	cat $T/ul
+	grep -q 'functions listed' $T/ul || fail "no list"
+}
+
+# Issue 12 item 8: rings exist only during a session, one per CPU online.
+ring_kib() { pvfbt --status | sed -n 's/^session memory: *\([0-9]*\) KiB (\([0-9]*\) rings)$/\1 \2/p'; }
+pvfbt_vmalloc() { awk '/\[pvfbt\]/ { s += $2 } END { print s + 0 }' /proc/vmallocinfo; }
+t_footprint() {
+	pvfbt --status | tee $T/fs
+	ring=$(sed -n 's/^ring:.*(\([0-9]*\) bytes mapped)$/\1/p' $T/fs)
+	[ -n "$ring" ] || fail "no ring size in --status"
+	# What the module really holds in vmalloc at rest: less than one ring.
+	v=$(pvfbt_vmalloc)
+	echo "vmalloc of pvfbt at rest: $v bytes; one ring: $ring bytes"
+	[ "$v" -lt "$ring" ] || fail "at rest pvfbt holds $v bytes of vmalloc, one ring is $ring"
+	grep -q '^memory at rest: *[0-9]* KiB' $T/fs || fail "no memory at rest in --status"
+	[ "$(ring_kib)" = "0 0" ] || fail "rings at rest: $(ring_kib)"
+	online=$(grep -c '^processor' /proc/cpuinfo)
+	pvfbt -q -n 'fbt::sys_getppid:' -d 30 >$T/fp 2>&1 &
+	p=$!
+	fp_fail() { kill $p 2>/dev/null; wait $p; fail "$@"; }
+	wait_armed 30 || fp_fail "never armed"
+	set -- $(ring_kib)
+	echo "in a session: $1 KiB, $2 rings, $online cpus online"
+	[ "$2" = "$online" ] || fp_fail "$2 rings for $online online cpus"
+	[ "$1" -ge $((online * ring / 1024)) ] || fp_fail "$1 KiB for $2 rings of $ring bytes"
+	[ "$(pvfbt_vmalloc)" -ge $((v + online * ring)) ] || fp_fail "rings not in vmalloc"
+	kill -INT $p; wait $p || fail "consumer failed"
+	[ "$(ring_kib)" = "0 0" ] || fail "rings left after the session: $(ring_kib)"
+	[ "$(pvfbt_vmalloc)" = "$v" ] || fail "vmalloc after the session: $(pvfbt_vmalloc), before $v"
+}
+
+# A CPU that comes online during a session gets a ring, its hits are
+# recorded and read (exact count); going offline it keeps the ring until
+# the session ends.
+t_cpu_hotplug() {
+	C=/sys/devices/system/cpu/cpu1/online
+	[ -e $C ] || fail "no $C (cpu1 cannot be hot-unplugged)"
+	echo 0 >$C || fail "cpu1 offline"
+	pvfbt --count --per-cpu --comm getppid-loop -n 'fbt::sys_getppid:entry' -d 120 >$T/hp 2>&1 &
+	p=$!
+	# A failure leaves no consumer and no offline CPU behind.
+	hp_fail() { echo 1 >$C; kill $p 2>/dev/null; wait $p; cat $T/hp; fail "$@"; }
+	wait_armed 30 || hp_fail "never armed"
+	set -- $(ring_kib)
+	[ "$2" = 1 ] || hp_fail "'$2' rings with cpu1 offline"
+	echo 1 >$C || hp_fail "cpu1 online"
+	set -- $(ring_kib)
+	[ "$2" = 2 ] || hp_fail "'$2' rings after cpu1 came online"
+	taskset 2 getppid-loop 20000 || hp_fail "getppid-loop on cpu1"
+	echo 0 >$C || hp_fail "cpu1 offline again"
+	set -- $(ring_kib)
+	[ "$2" = 2 ] || hp_fail "cpu1's ring went with it: '$2' rings"
+	taskset 1 getppid-loop 1000
+	kill -INT $p; wait $p || hp_fail "consumer failed"
+	echo 1 >$C
+	cat $T/hp
+	[ "$(count_of $T/hp fbt:vmlinux:__x64_sys_getppid:entry)" = 21000 ] || fail "count"
+	grep -Eq 'cpu 1: hits [0-9]+, records 20000, drops 0,' $T/hp || fail "cpu1's hits"
+	grep -Eq 'cpu 0: hits [0-9]+, records 1000, drops 0,' $T/hp || fail "cpu0's hits"
+	[ "$(ring_kib)" = "0 0" ] || fail "rings left after the session"
+}
+
+# Issue 12 item 9: a consumer in a pid namespace.  --pid takes a pid of its
+# namespace; it excludes itself from what it records.
+t_pidns() {
+	# In the namespace: inner.sh (a pid of the namespace) starts a consumer
+	# that keeps only its own hits (--pid) until it exits (-p), waits until
+	# the probes are armed, then becomes getppid-loop.  Started before the
+	# consumer, the shell's own getppid at startup is not traced.
+	cat >$T/inner.sh <<-EOS
+	pvfbt --count -n 'fbt::sys_getppid:entry' --pid \$\$ -p \$\$ >$T/ns1 2>&1 &
+	w=0; while [ "\$(pvfbt --status | sed -n 's/^probes armed: *//p')" = 0 ] && [ \$w -lt 30 ]; do sleep 1; w=\$((w + 1)); done
+	echo "in the namespace: pid \$\$"
+	exec getppid-loop 3000
+	EOS
+	cat >$T/ns.sh <<-EOS
+	sh $T/inner.sh
+	w=0; while pvfbt --status | grep -q '^session owner: *pid' && [ \$w -lt 300 ]; do sleep 0.1; w=\$((w + 1)); done
+	# Self-exclusion: the consumer's own poll(2) calls are not recorded.
+	pvfbt -n 'fbt::do_sys_poll:entry' -d 3 -o $T/ns2 >$T/ns2.err 2>&1
+	echo "consumer exit \$?" >>$T/ns2.err
+	EOS
+	unshare -p -f --mount-proc sh $T/ns.sh || fail "unshare"
+	cat $T/ns1 $T/ns2.err
+	grep -q 'consumer exit 0' $T/ns2.err || fail "consumer 2"
+	[ "$(count_of $T/ns1 fbt:vmlinux:__x64_sys_getppid:entry)" = 3000 ] || fail "--pid in a namespace: not 3000"
+	! grep -q ' pvfbt ' $T/ns2 || { grep ' pvfbt ' $T/ns2 | head -3; fail "the consumer recorded itself"; }
+}
+
 t_unload() {
 	rmmod pvfbt || fail "rmmod"
 	[ ! -e /dev/pvfbt ] || fail "/dev/pvfbt left behind"
@@ -725,7 +831,8 @@ t_unload() {
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
-	module_lifecycle foreign_return coexist db_context foreign_step unload"
+	module_lifecycle foreign_return coexist db_context foreign_step
+	list_uffd footprint cpu_hotplug pidns unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}
 echo "KTAP version 1"

@@ -40,6 +40,21 @@ int main(void)
 		return 2;
 	}
 	len = st.ring_mmap_size;
+	/* mmap claims no session (it runs under mmap_lock): claim it first. */
+	expect_fail(fd, "mapping before the session is claimed", len, PROT_READ, MAP_SHARED, 0);
+	{
+		struct pvfbt_filter f = { .size = sizeof(f) };
+		int other = open(PVFBT_DEVICE, O_RDWR);
+
+		if (ioctl(fd, PVFBT_IOC_FILTER, &f)) {
+			perror("PVFBT_IOC_FILTER");
+			return 2;
+		}
+		if (other >= 0) {
+			expect_fail(other, "mapping by another opener", len, PROT_READ, MAP_SHARED, 0);
+			close(other);
+		}
+	}
 	expect_fail(fd, "writable mapping", len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	expect_fail(fd, "executable mapping", len, PROT_READ | PROT_EXEC, MAP_SHARED, 0);
 	expect_fail(fd, "short mapping", len - 4096, PROT_READ, MAP_SHARED, 0);

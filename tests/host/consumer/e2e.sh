@@ -17,6 +17,8 @@ rc() { cat "$T/rc"; }
 run $P --status
 if [ "$(rc)" = 0 ] && grep -q '^environment: *xen-pv$' "$T/out" &&
    grep -q '^abi version: *5$' "$T/out" && grep -q '^cpus: *2$' "$T/out" &&
+   grep -qx 'memory at rest: 3072 KiB (site table, slots)' "$T/out" &&
+   grep -qx 'session memory: 0 KiB (0 rings)' "$T/out" &&
    grep -q '^kernel release: *6.1.0-fake$' "$T/out" &&
    grep -q '^probes armed: *0$' "$T/out" &&
    grep -qx 'text writes:    3 batches, 2841 pages through an alias, 7 text_poke() calls' "$T/out"; then pass status; else fail status "status output"; fi
@@ -90,6 +92,18 @@ if [ "$(rc)" = 0 ] && [ ! -s "$T/out" ] &&
    grep -qx 'pvfbt: cpu 1: hits 1000, records 1000, drops 5, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0' "$T/err" &&
    grep -qx 'pvfbt: hits 2000, records 2000, drops 10, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0' "$T/err"
 then pass count_bypid_percpu; else cp "$T/o" "$T/out" 2>/dev/null; fail count_bypid_percpu "--by-pid --per-cpu -o"; fi
+
+# A CPU that comes online during the session (FAKEDEV_LATE_CPU): its ring
+# is mapped when it appears and its records (every return) are counted.
+rm -f "$T/done"
+run timeout 60 env FAKEDEV_DONE_MARK="$T/done" FAKEDEV_LATE_CPU=1 \
+	$P -n fbt::vfs_read: --count --per-cpu \
+	-c "while [ ! -e $T/done ]; do sleep 0.02; done"
+if [ "$(rc)" = 0 ] &&
+   grep -Eq '^fbt:vmlinux:vfs_read:entry +1000$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:vfs_read:return +1000$' "$T/out" &&
+   grep -qx 'pvfbt: 2000 events, 0 dropped, 2 probes' "$T/err"
+then pass late_cpu_ring; else fail late_cpu_ring "a ring that came during the session"; fi
 
 # --latency: counts equal calls, vfs_read latency is 2 us - 1 ns
 rm -f "$T/done"

@@ -28,6 +28,12 @@
  * as records or hits.  FAKEDEV_KALLSYMS: a file that open("/proc/kallsyms")
  * opens instead.
  *
+ * Sessions (ABI 5): the rings exist once the session is claimed (FILTER,
+ * ENABLE or CONSUME); mmap before that fails with EBADFD, like the module.
+ * FAKEDEV_LATE_CPU=1: CPU 1 is offline when the session starts (its mmap
+ * fails with ENXIO) and comes online at ENABLE: its ring appears and every
+ * ring header's nr_rings says 2.
+ *
  * FAKEDEV_FUNCS=N adds N functions to the catalogue (they never fire):
  * extra J is fake_fn_J in vmlinux, except that J % 10 == 9 is fakemod's
  * fake_fn_(J-1) (a name in two modules); J % 7 == 3 has its entry and
@@ -95,6 +101,8 @@ static int gen_running;
 static volatile int gen_stop;
 static uint64_t hits[NCPU];
 static struct pvfbt_filter filter;
+static int session;		/* claimed: the rings exist */
+static int cpu_online[NCPU] = { 1, 1 };
 
 static uint64_t now_ns(void)
 {
@@ -113,6 +121,36 @@ static void *ring(int cpu)
 		((struct pvfbt_ring_header *)rings[cpu])->nr_records = NREC;
 	}
 	return rings[cpu];
+}
+
+static uint32_t nr_rings(void)
+{
+	uint32_t n = 0;
+
+	for (int c = 0; c < NCPU; c++)
+		n += session && cpu_online[c];
+	return n;
+}
+
+/* The module's cpu hotplug callback and session start: announce rings. */
+static void announce_rings(void)
+{
+	for (int c = 0; c < NCPU; c++)
+		if (session && cpu_online[c])
+			__atomic_store_n(&((struct pvfbt_ring_header *)ring(c))->nr_rings,
+					 nr_rings(), __ATOMIC_RELEASE);
+}
+
+static void claim(void)
+{
+	const char *late = getenv("FAKEDEV_LATE_CPU");
+
+	if (session)
+		return;
+	session = 1;
+	if (late && atoi(late))
+		cpu_online[1] = 0;
+	announce_rings();
 }
 
 static void catalogue_init(void)
@@ -379,6 +417,9 @@ static int fake_ioctl(unsigned long req, void *arg)
 		s->text_batches = 3;
 		s->text_alias_pages = 2841;
 		s->text_pokes = 7;
+		s->mem_tables = 3 << 20;
+		s->nr_rings = nr_rings();
+		s->mem_rings = (uint64_t)s->nr_rings * MAPSZ;
 		strcpy(s->release, "6.1.0-fake");
 		return 0;
 	}
@@ -437,6 +478,11 @@ static int fake_ioctl(unsigned long req, void *arg)
 			armed[ids[i]] = on;
 			stacked[ids[i]] = on && (e->flags & PVFBT_ENABLE_STACK);
 		}
+		claim();
+		if (on && !cpu_online[1]) {
+			cpu_online[1] = 1;	/* comes online: gets a ring */
+			announce_rings();
+		}
 		if (on) {
 			mark("FAKEDEV_ENABLE_MARK");
 			gen_stop = 0;
@@ -470,6 +516,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 
 		if (c->size != sizeof(*c) || c->nr_cpus > NCPU)
 			return -EINVAL;
+		claim();
 		for (i = 0; i < c->nr_cpus; i++) {
 			struct pvfbt_ring_header *h = ring(i);
 
@@ -484,6 +531,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 
 		if (f->size != sizeof(*f))
 			return -EINVAL;
+		claim();
 		filter = *f;
 		if (filter.pid || filter.comm[0])
 			fprintf(stderr, "fakedev: filter pid %u comm '%.16s'\n",
@@ -515,6 +563,14 @@ void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd,
 	if (len != MAPSZ || off % MAPSZ || off / MAPSZ >= NCPU ||
 	    (prot & PROT_WRITE) || !(flags & MAP_SHARED)) {
 		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	if (!session) {
+		errno = EBADFD;
+		return MAP_FAILED;
+	}
+	if (!cpu_online[off / MAPSZ]) {
+		errno = ENXIO;
 		return MAP_FAILED;
 	}
 	return ring(off / MAPSZ);
