@@ -128,7 +128,7 @@ static long do_status(void __user *uarg)
 	mutex_lock(&session_mutex);
 	st.owner_pid = owner_tgid ? pid_vnr(owner_tgid) : 0;
 	mutex_unlock(&session_mutex);
-	st.mem_tables = pvfbt_arch_table_bytes();
+	st.mem_tables = pvfbt_arch_table_bytes() + pvfbt_fbt_bytes();
 	st.mem_rings = pvfbt_rings_bytes(&st.nr_rings);
 	st.nr_sites = pvfbt_sites_live(&st.nr_sites_emulated, &st.nr_sites_boosted);
 	pvfbt_text_stats(&st.text_batches, &st.text_alias_pages, &st.text_pokes);

@@ -61,6 +61,7 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 void pvfbt_fbt_disable_all(void);
 u32 pvfbt_fbt_nr_funcs(void);
 u32 pvfbt_fbt_nr_armed(void);
+u64 pvfbt_fbt_bytes(void);
 
 /* ---- arch/x86/: sites, slots, patching, traps ---- */
 

@@ -1157,6 +1157,30 @@ u32 pvfbt_fbt_nr_armed(void)
 	return READ_ONCE(nr_armed);
 }
 
+/* What the catalogue holds: entries, names, return offsets, sites, tables. */
+u64 pvfbt_fbt_bytes(void)
+{
+	u64 b;
+	u32 i;
+
+	mutex_lock(&fbt_mutex);
+	b = (u64)cap_funcs * sizeof(*funcs) + (u64)patched.cap * sizeof(*patched.v) +
+	    (textbuf ? MAX_FUNC_SIZE : 0);
+	for (i = 0; i < nr_funcs; i++) {
+		struct fbt_func *f = funcs[i];
+
+		if (!f)
+			continue;
+		b += sizeof(*f) + strlen(f->name) + 1 + f->nret * sizeof(*f->ret_off);
+		if (f->entry)
+			b += sizeof(*f->entry);
+		if (f->rets)
+			b += f->nret * (sizeof(*f->rets) + sizeof(**f->rets));
+	}
+	mutex_unlock(&fbt_mutex);
+	return b;
+}
+
 static unsigned long ret_addr(const struct fbt_func *f, u32 i)
 {
 	return f->addr + (long)(f->ret_off[i] >> 1);

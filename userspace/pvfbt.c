@@ -247,7 +247,7 @@ static int cmd_status(void)
 	       st.text_refused);
 	printf("ring:           %u records of %u bytes per cpu (%u bytes mapped)\n",
 	       st.ring_records, st.record_size, st.ring_mmap_size);
-	printf("memory at rest: %llu KiB (site table, slots)\n",
+	printf("memory at rest: %llu KiB (catalogue, sites, slots)\n",
 	       (unsigned long long)(st.mem_tables >> 10));
 	printf("session memory: %llu KiB (%u rings)\n",
 	       (unsigned long long)(st.mem_rings >> 10), st.nr_rings);

@@ -17,7 +17,7 @@ rc() { cat "$T/rc"; }
 run $P --status
 if [ "$(rc)" = 0 ] && grep -q '^environment: *xen-pv$' "$T/out" &&
    grep -q '^abi version: *5$' "$T/out" && grep -q '^cpus: *2$' "$T/out" &&
-   grep -qx 'memory at rest: 3072 KiB (site table, slots)' "$T/out" &&
+   grep -qx 'memory at rest: 3072 KiB (catalogue, sites, slots)' "$T/out" &&
    grep -qx 'session memory: 0 KiB (0 rings)' "$T/out" &&
    grep -q '^kernel release: *6.1.0-fake$' "$T/out" &&
    grep -q '^probes armed: *0$' "$T/out" &&
