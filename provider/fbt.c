@@ -373,6 +373,13 @@ static bool is_tailcall(const struct pvfbt_insn *in, unsigned long a,
 	t = pvfbt_branch_target(in, a);
 	if (pvfbt_thunk_reg(t) >= 0)
 		return true;
+	/*
+	 * A jump to its own start through the fentry nop is a recursive tail
+	 * call: a return, then a new entry.  Without the nop it could be a
+	 * loop to the first instruction (analyse() refuses that entry).
+	 */
+	if (t == f->addr && f->entry_addr != f->addr)
+		return true;
 	if (t >= f->addr && t < f->addr + f->size)
 		return false;
 	if (f->cold_size && within(t, f->cold_addr, f->cold_addr + f->cold_size))
@@ -445,10 +452,40 @@ struct walk {
 	bool bad_site;		/* a return site that cannot be probed */
 	bool unsure;		/* a jump into a .cold part that is not ours */
 	bool entry_target;	/* a jump to the entry site */
-	bool indirect;		/* an indirect jump: where it lands is unknown */
 	bool foreign;		/* another tool's bytes: see owner_at() */
-	unsigned long cold_reach;	/* the last address in .cold a jump targets */
 };
+
+/*
+ * A symbol's size.  kallsyms gives the distance to the next symbol: a
+ * module's last symbol in a section then runs to the end of the module's
+ * text, over other sections and padding, and a walk there would find
+ * another function's returns, or bytes it cannot decode.  A module keeps
+ * its ELF symbols: their st_size is exact where the assembler was told.
+ * (vmlinux's kallsyms has no sizes; its text is packed with decodable
+ * padding between symbols.)
+ */
+static unsigned long elf_size(struct module *mod, unsigned long a, unsigned long size)
+{
+	struct mod_kallsyms *ks;
+	unsigned int i;
+
+	if (!mod)
+		return size;
+	/* Under fbt_mutex: the module's GOING notifier has not run. */
+	preempt_disable();
+	ks = rcu_dereference_sched(mod->kallsyms);
+	for (i = 0; i < ks->num_symtab; i++) {
+		const Elf_Sym *sym = &ks->symtab[i];
+
+		if (sym->st_value == a && sym->st_size &&
+		    ELF_ST_TYPE(sym->st_info) == STT_FUNC && sym->st_size < size) {
+			size = sym->st_size;
+			break;
+		}
+	}
+	preempt_enable();
+	return size;
+}
 
 /* Is "name" (len bytes, a symbol's name before ".cold") f's own name? */
 static bool cold_base_is(const struct fbt_func *f, const char *name, size_t len)
@@ -495,9 +532,8 @@ static void note_cold(struct walk *w, unsigned long t)
 			return;
 		}
 		f->cold_addr = t - off;
-		f->cold_size = min_t(unsigned long, size, U32_MAX);
+		f->cold_size = min_t(unsigned long, elf_size(f->mod, t - off, size), U32_MAX);
 	}
-	w->cold_reach = max(w->cold_reach, t);
 }
 
 static void add_ret(struct walk *w, unsigned long a, u32 tail)
@@ -527,26 +563,17 @@ static void add_ret(struct walk *w, unsigned long a, u32 tail)
  * the jumps to the entry site and the .cold part.  The walk is linear: the
  * decoder knows every instruction the compiler emits in text, and one it
  * refuses ends the walk (what follows is unknown).
- *
- * A .cold part's size is the distance to the next symbol: the last one of
- * a module runs to the end of its text, over other sections and padding.
- * Its walk ends where nothing can run on: after a ret or jmp, past the
- * last address any jump into the part targets, unless an indirect jump
- * (which could land anywhere) was seen.
  */
 static void walk_text(struct walk *w, unsigned long base, const u8 *text,
-		      u32 size, u32 off, bool cold)
+		      u32 size, u32 off)
 {
 	struct pvfbt_insn in;
-	bool ended = false;	/* the previous instruction never falls through */
 	int len, own;
 
 	for (; off < size; off += len) {
 		unsigned long a = base + off;
 		u32 tail;
 
-		if (cold && ended && !w->indirect && a > w->cold_reach)
-			return;
 		/* text is the caller's copy: owner_at() may restore a byte */
 		own = owner_at(a, (u8 *)text + off);
 		if (own == OWN_UNSURE) {
@@ -558,22 +585,21 @@ static void walk_text(struct walk *w, unsigned long base, const u8 *text,
 			w->undecodable = true;
 			return;
 		}
-		ended = in.cls == PVFBT_CLS_RET || in.cls == PVFBT_CLS_JMP_REL ||
-			in.cls == PVFBT_CLS_JMP_IND;
-		if (in.cls == PVFBT_CLS_JMP_IND)
-			w->indirect = true;
 		if (is_return(&in, a)) {
 			tail = 0;
 		} else {
 			if (in.cls == PVFBT_CLS_JMP_REL || in.cls == PVFBT_CLS_JCC_REL) {
 				unsigned long t = pvfbt_branch_target(&in, a);
 
-				if (t == w->f->entry_addr)
+				/*
+				 * Or to the endbr64 before it; one to the
+				 * fentry nop is a tail call (is_tailcall()).
+				 */
+				if (t >= w->f->addr && t <= w->f->entry_addr &&
+				    (t != w->f->addr || w->f->entry_addr == w->f->addr))
 					w->entry_target = true;
 				if (pvfbt_thunk_reg(t) < 0)
 					note_cold(w, t);
-				else
-					w->indirect = true;
 			}
 			if (!is_tailcall(&in, a, w->f))
 				continue;
@@ -604,7 +630,7 @@ static u16 walk_cold(struct walk *w, u32 fsize)
 		return PVFBT_EXCL_DECODE;
 	if (pvfbt_read_text(f->cold_addr, textbuf + fsize, f->cold_size))
 		return PVFBT_EXCL_NOT_TEXT;
-	walk_text(w, f->cold_addr, textbuf + fsize, f->cold_size, 0, true);
+	walk_text(w, f->cold_addr, textbuf + fsize, f->cold_size, 0);
 	return PVFBT_OK;
 }
 
@@ -658,7 +684,7 @@ static void analyse(struct fbt_func *f)
 		f->entry_reason = PVFBT_EXCL_DECODE;
 
 	/* Walk the whole function, then its .cold part. */
-	walk_text(&w, f->addr, textbuf, size, off, false);
+	walk_text(&w, f->addr, textbuf, elf_size(f->mod, f->addr, size), off);
 	cold = w.undecodable ? PVFBT_OK : walk_cold(&w, size);
 
 	/*

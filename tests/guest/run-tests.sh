@@ -192,29 +192,32 @@ t_tail_calls() {
 		got=$(grep "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:return\"" $T/tail.json | grep -c '"tailcall":true' || true)
 		[ "$got" = "$want" ] || fail "pvfbt_test_$f: $got tail-call returns, want $want"
 	done
-	# stderr apart: the summary line must not land inside a histogram line.
-	pvfbt --latency $P -c "sh $T/tail.sh" >$T/tl 2>$T/tl.err
-	cat $T/tl $T/tl.err
+	# (stderr apart: its summary used to land inside a histogram's header)
+	pvfbt --latency $P -c "sh $T/tail.sh" >$T/tl 2>$T/tle
+	cat $T/tl $T/tle
 	for p in tail:300 ctail:300 leaf:610 hascold:120 itail:150 igoto:80 itail2:60 igoto2:40; do
 		f=${p%%:*}; want=${p#*:}
 		got=$(awk -v h="fbt:pvfbt_test:pvfbt_test_$f (ns)" '$1 " " $2 == h { on = 1 }
 			on && /^count / { sub(",", "", $2); print $2; exit }' $T/tl)
 		[ "$got" = "$want" ] || fail "latency of pvfbt_test_$f: count $got, want $want"
 	done
-	grep -q ' 0 returns unmatched, 0 entries without return' $T/tl.err || fail "unpaired calls"
+	cat $T/tl $T/tle | grep -q ' 0 returns unmatched, 0 entries without return' || fail "unpaired calls"
 }
 
 # Exact counts.  An entry site that a jump in its function targets would
 # fire once per loop iteration: it is refused, and pvfbt -l -v says why
 # (in the kernel too: hrtimer_active retries from its first instruction).
-# Returns in a function's .cold part (above or below it) are its returns:
-# entries and returns balance whichever part a call returns from.
+# A jump to the function's own start (its fentry nop) is a recursive tail
+# call: a return and a new entry.  Returns in a function's .cold part (above
+# or below it) are its returns: entries and returns balance whichever part a
+# call returns from.
 t_exact_counts() {
 	R=/sys/kernel/debug/pvfbt_test/run
 	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
 	pvfbt -l -v -n 'fbt:pvfbt_test:pvfbt_test_loopentry:' -n 'fbt::hrtimer_active:' \
 		-n 'fbt::napi_schedule_prep:' -n 'fbt:pvfbt_test:pvfbt_test_coldret*:' \
-		-n 'fbt:pvfbt_test:pvfbt_test_coldlow*:' >$T/cl 2>&1 || { cat $T/cl; fail "pvfbt -l -v"; }
+		-n 'fbt:pvfbt_test:pvfbt_test_coldlow*:' -n 'fbt:pvfbt_test:pvfbt_test_selftail:' \
+		>$T/cl 2>&1 || { cat $T/cl; fail "pvfbt -l -v"; }
 	cat $T/cl
 	# (6.12's napi_schedule_prep loops from its second instruction.)
 	case $(uname -r) in
@@ -227,7 +230,8 @@ t_exact_counts() {
 		 'pvfbt_test_coldret entry  *ok' 'pvfbt_test_coldret return  *ok' \
 		 'pvfbt_test_coldret.cold entry  *excluded: cold-part' \
 		 'pvfbt_test_coldret.cold return  *excluded: cold-part' \
-		 'pvfbt_test_coldlow entry  *ok' 'pvfbt_test_coldlow return  *ok'; do
+		 'pvfbt_test_coldlow entry  *ok' 'pvfbt_test_coldlow return  *ok' \
+		 'pvfbt_test_selftail entry  *ok' 'pvfbt_test_selftail return  *ok'; do
 		grep -q " $p\$" $T/cl || fail "not listed: '$p'"
 	done
 	echo "# $(pvfbt -l -v | grep -c 'entry  *excluded: entry-branch-target') entry sites refused as branch targets"
@@ -243,19 +247,22 @@ t_exact_counts() {
 	echo "coldret 500 70" >$R; cat $R
 	echo "coldlow 7 40" >$R; cat $R
 	echo "coldlow 300 60" >$R; cat $R
+	echo "selftail 3 50" >$R; cat $R
 	EOS
 	P="-n fbt:pvfbt_test:pvfbt_test_loopentry: -n fbt:pvfbt_test:pvfbt_test_coldret:
-	   -n fbt:pvfbt_test:pvfbt_test_coldlow:"
+	   -n fbt:pvfbt_test:pvfbt_test_coldlow: -n fbt:pvfbt_test:pvfbt_test_selftail:"
 	pvfbt --json -o $T/counts.json $P -c "sh $T/counts.sh" >$T/c 2>&1
 	cat $T/c
-	[ "$(grep -c ' ok$' $T/c)" = 6 ] || fail "a probed shape returned a wrong value"
+	[ "$(grep -c ' ok$' $T/c)" = 7 ] || fail "a probed shape returned a wrong value"
 	for p in loopentry:entry:0 loopentry:return:130 coldret:entry:120 coldret:return:120 \
-		 coldlow:entry:100 coldlow:return:100; do
+		 coldlow:entry:100 coldlow:return:100 selftail:entry:200 selftail:return:200; do
 		f=${p%%:*}; rest=${p#*:}; k=${rest%%:*}; want=${rest#*:}
 		got=$(grep -c "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:$k\"" $T/counts.json || true)
 		[ "$got" = "$want" ] || fail "pvfbt_test_$f:$k fired $got times, want $want"
 	done
-	! grep -q '"tailcall":true' $T/counts.json || fail "a .cold return flagged as a tail call"
+	got=$(grep '"probe":"fbt:pvfbt_test:pvfbt_test_selftail:return"' $T/counts.json | grep -c '"tailcall":true' || true)
+	[ "$got" = 150 ] || fail "pvfbt_test_selftail: $got tail-call returns, want 150"
+	! grep -v selftail $T/counts.json | grep -q '"tailcall":true' || fail "a .cold return flagged as a tail call"
 	grep -q ' 0 dropped' $T/c || fail "drops"
 	# vmlinux: on 6.1 hugetlbfs_get_tree returns -EINVAL (min_size above
 	# size) only from its .cold part; a valid mount tail-calls get_tree_nodev.

@@ -255,6 +255,26 @@ SYM_FUNC_START(pvfbt_test_coldlow)
 	RET
 SYM_FUNC_END(pvfbt_test_coldlow)
 
+/*
+ * long pvfbt_test_selftail(long x): 0, after x recursive tail calls
+ * through its own start, as gcc builds a tail-recursive C function: with a
+ * fentry site first (ftrace makes it a nop), so x + 1 entries and returns.
+ */
+SYM_FUNC_START(pvfbt_test_selftail)
+.Lselftail_fentry:
+	call	__fentry__
+	.pushsection __mcount_loc, "a"
+	.quad	.Lselftail_fentry
+	.popsection
+	test	%rdi, %rdi
+	jle	.Lselftail_done
+	sub	$1, %rdi
+	jmp	pvfbt_test_selftail
+.Lselftail_done:
+	xor	%eax, %eax
+	RET
+SYM_FUNC_END(pvfbt_test_selftail)
+
 	.data
 	.balign 8
 SYM_DATA(pvfbt_test_var, .quad 1000)

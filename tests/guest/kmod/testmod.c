@@ -37,6 +37,8 @@ long pvfbt_test_igoto2(long x);
 long pvfbt_test_loopentry(long x);
 long pvfbt_test_coldret(long x);
 long pvfbt_test_coldlow(long x);
+long pvfbt_test_selftail(long x);
+static long expect_selftail(long x) { return 0; }
 static long expect_loopentry(long x) { return x > 0 ? 0 : x - 1; }
 static long expect_coldret(long x) { return x < 100 ? x + 1 : -x; }
 static long expect_igoto(long x) { return x + 3; }
@@ -120,6 +122,7 @@ static const struct shape {
 	{ "loopentry", pvfbt_test_loopentry, expect_loopentry },
 	{ "coldret", pvfbt_test_coldret, expect_coldret },
 	{ "coldlow", pvfbt_test_coldlow, expect_coldret },
+	{ "selftail", pvfbt_test_selftail, expect_selftail },
 };
 
 static DEFINE_MUTEX(lock);
