@@ -496,7 +496,8 @@ t_foreign_return() {
 		pvfbt --count --comm readn -n 'fbt::vfs_read:' -c "readn $T/fr.data 64 100" >$T/fe.$when 2>&1
 		cat $T/fe.$when
 		[ "$(count_of $T/fe.$when fbt:vmlinux:vfs_read:entry)" = 100 ] || fail "$when: entry count"
-		! grep -q 'fbt:vmlinux:vfs_read:return' $T/fe.$when || fail "$when: a return counted under the kprobe"
+		[ -z "$(count_of $T/fe.$when fbt:vmlinux:vfs_read:return)" ] || fail "$when: a return counted under the kprobe"
+		grep -q 'vfs_read:return: not enabled: another tool' $T/fe.$when || fail "$when: the refused return not named"
 		[ "$(grep -c ' pvret: ' $KT/trace)" = 100 ] || fail "$when: kprobe hits $(grep -c ' pvret: ' $KT/trace), want 100"
 		kp_del pvret
 		pvfbt --count --comm readn -n 'fbt::vfs_read:' -c "readn $T/fr.data 64 100" >$T/fa.$when 2>&1
