@@ -11,14 +11,69 @@ T=/tmp/pvfbt-stress
 mkdir -p $T
 . /tests/lib.sh
 events() { sed -n 's/^pvfbt: \([0-9]*\) events, \([0-9]*\) dropped, \([0-9]*\) probes.*/\1 \2 \3/p' "$1" | tail -n 1; }
+# Per-CPU figures of a run made with --per-cpu: "cpu hits records drops filtered".
+percpu() {
+	sed -n 's/^pvfbt: cpu \([0-9]*\): hits \([0-9]*\), records \([0-9]*\), drops \([0-9]*\), .* filtered \([0-9]*\), .*/\1 \2 \3 \4 \5/p' "$1"
+}
 # result NAME LOG SECONDS: check the accounting of one run and print it.
+# Exact whatever the host does: the consumer read every record the module
+# wrote, every hit is a record, a drop or filtered (in all and on each CPU
+# when the run printed --per-cpu), the drops the consumer reports are the
+# module's, and its count table holds every record it read.
 result() {
 	set -- "$1" "$2" "$3" $(events "$2")
 	h=$(val $2 hits) r=$(val $2 records) d=$(val $2 drops) f=$(val $2 filtered) m=$(val $2 "missed steps")
 	echo "STRESS-RESULT {\"guest\":\"$mode\",\"phase\":\"$1\",\"hits\":$h,\"records\":$r,\"read\":$4,\"drops\":$d,\"filtered\":$f,\"missed_steps\":$m,\"probes\":$6,\"seconds\":$3}"
 	[ "$4" = "$r" ] || fail "$1: consumer read $4 records, module wrote $r"
 	[ "$h" = $((r + d + f)) ] || fail "$1: hits $h != records $r + drops $d + filtered $f"
+	[ "$5" = "$d" ] || fail "$1: consumer reports $5 dropped, module counted $d"
 	[ "$m" = 0 ] || fail "$1: $m missed steps"
+	c=$(awk '$1 ~ /^fbt:/ { s += $2 } END { print s + 0 }' "$2")
+	[ "$c" = "$4" ] || fail "$1: the count table sums to $c, the consumer read $4"
+	[ -z "$(percpu $2)" ] || percpu $2 | awk -v h=$h -v r=$r -v d=$d -v f=$f '
+		$2 != $3 + $4 + $5 { print "cpu " $1 ": hits " $2 " != records " $3 " + drops " $4 " + filtered " $5; bad = 1 }
+		{ H += $2; R += $3; D += $4; F += $5 }
+		END { if (H != h || R != r || D != d || F != f) {
+			print "per-cpu sums " H, R, D, F " are not the totals " h, r, d, f; bad = 1 }
+		      exit bad }' || fail "$1: per-cpu accounting"
+}
+# balance LOG: entries = returns for every function with both probes
+# (wrappers that tail-call have no return site), except calls that do not
+# come back, over a window where the workload starts after enabling and
+# ends before disabling (--comm keeps only its hits).  A drop loses one
+# entry or one return, so the differences add up to at most the drops:
+# with no drop every function balances exactly.
+balance() {
+	awk -v drops="$(val $1 drops)" '
+	     $1 ~ /^fbt:/ { split($1, a, ":"); c[a[3] ":" a[4]] = $2; f[a[3]] = 1 }
+	     END { for (x in f) {
+		if (x ~ /^__x64_sys_(exit|exit_group|execve|rt_sigreturn)$/) continue
+		if (!((x ":return") in c) || !((x ":entry") in c)) continue
+		e = c[x ":entry"]; r = c[x ":return"]
+		if (e != r) { print "unbalanced " x, e, r; sum += e > r ? e - r : r - e }
+		pairs++
+	     }
+	     print pairs " functions with both probes, entries and returns differ by " sum + 0 " in all, " drops " drops"
+	     exit sum > drops || pairs < 3 }' $1 ||
+		fail "entry and return counts differ by more than the drops"
+}
+# Records per CPU ring (the module's ring_pages; the consumer's --status).
+ring_records() {
+	x=$(pvfbt --status | sed -n 's/^ring: *\([0-9][0-9]*\) records .*/\1/p')
+	[ "${x:-0}" -gt 0 ] || fail "no ring size in pvfbt --status" >&2
+	echo $x
+}
+# rounds FIRINGS: rounds of the workload in each of 4 processes that make
+# about FIRINGS probe firings of fbt::sys_*: (the firings of a round are
+# measured once: not every system call's probes may be eligible; the
+# measure counts start-up too, so the result errs low).
+rounds() {
+	[ -s $T/per ] || {
+		pvfbt -q --count --comm workload -n 'fbt::sys_*:' -c "workload 1 100" >$T/mixed0 2>&1
+		echo $(($(val $T/mixed0 hits) / 100)) >$T/per
+	}
+	[ "$(cat $T/per)" -gt 0 ] || fail "no hits in the calibration run" >&2
+	echo $(($1 / $(cat $T/per) / 4 + 1))
 }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 alive() { echo alive >$T/alive && [ "$(cat $T/alive)" = alive ]; }
@@ -32,35 +87,78 @@ mem() { pvfbt --status | awk '/^(slots|sites):/ { sub("/.*", "", $2); s = s $2 "
 kmem() { awk '/^(Slab|VmallocUsed|Percpu):/ { s += $2 } END { print s " kB" }' /proc/meminfo; }
 
 # Mixed system calls from 4 processes on 2 CPUs, every sys_* probe (entry
-# and return): exact accounting, and entries = returns for every function
-# that returns, over a window where the workload starts after enabling and
-# ends before disabling (--comm keeps only its hits).
+# and return), at full speed, sized to HITS firings.  Whether the consumer
+# keeps up depends on the host (a vCPU thread the host does not run leaves
+# the other CPU filling its ring): the accounting must be exact and the
+# drops reported, not absent.
 p_mixed() {
-	# Measure the firings per round first (not every syscall's probes may
-	# be eligible), then size the run to reach HITS.
-	pvfbt -q --count --comm workload -n 'fbt::sys_*:' -c "workload 1 100" >$T/mixed0 2>&1
-	per=$(($(val $T/mixed0 hits) / 100))
-	[ "$per" -gt 0 ] || fail "no hits in the calibration run"
-	iters=$((HITS / per / 4 * 11 / 10 + 1))	# 10% margin: calibration counts start-up too
-	echo "$per probe firings per round, $iters rounds in each of 4 processes"
+	iters=$(($(rounds "$HITS") * 11 / 10))	# 10% margin
+	echo "$(cat $T/per) probe firings per round, $iters rounds in each of 4 processes"
 	t0=$(uptime_s)
 	# The consumer runs at a better priority than the 4 busy processes.
-	prio -10 pvfbt -q --count --comm workload -n 'fbt::sys_*:' -c "workload 4 $iters" >$T/mixed 2>&1
+	prio -10 pvfbt -q --count --per-cpu --comm workload -n 'fbt::sys_*:' -c "workload 4 $iters" >$T/mixed 2>&1
 	t1=$(uptime_s)
 	result mixed-sys $T/mixed "$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')"
 	h=$(val $T/mixed hits)
 	[ "$h" -ge "$HITS" ] || fail "only $h hits, wanted $HITS"
-	[ "$(val $T/mixed drops)" = 0 ] || fail "drops in the mixed run"
-	# entries = returns for every function with both probes (wrappers that
-	# tail-call have no return site), except calls that do not come back
-	awk '$1 ~ /^fbt:/ { split($1, a, ":"); c[a[3] ":" a[4]] = $2; f[a[3]] = 1 }
-	     END { for (x in f) {
-		if (x ~ /^__x64_sys_(exit|exit_group|execve|rt_sigreturn)$/) continue
-		if (!((x ":return") in c) || !((x ":entry") in c)) continue
-		if (c[x ":entry"] != c[x ":return"]) { print "MISMATCH " x, c[x ":entry"], c[x ":return"]; bad = 1 }
-		pairs++
-	     } print pairs " functions with entries = returns"; exit bad || pairs < 3 }' $T/mixed ||
-		fail "entry and return counts differ"
+	echo "drops: $(val $T/mixed drops) of $h hits"
+	balance $T/mixed
+}
+
+# No drop where none is possible: the same workload sized so that all its
+# records fit in one CPU's ring (half of it, with the calibration's error
+# well inside), so no ring fills even if one CPU takes every hit and the
+# consumer never ran.  Zero drops and every function balanced, exactly,
+# whatever the host does.
+p_mixed_fit() {
+	cap=$(ring_records)
+	iters=$(rounds $((cap / 2)))
+	echo "ring: $cap records per CPU; $iters rounds in each of 4 processes"
+	t0=$(uptime_s)
+	pvfbt -q --count --per-cpu --comm workload -n 'fbt::sys_*:' -c "workload 4 $iters" >$T/fit 2>&1
+	t1=$(uptime_s)
+	result mixed-fit $T/fit "$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')"
+	h=$(val $T/fit hits) f=$(val $T/fit filtered)
+	[ $((h - f)) -gt $((cap / 4)) ] || fail "only $((h - f)) records wanted: the run is too short to mean much"
+	[ $((h - f)) -le "$cap" ] || fail "$((h - f)) records wanted, more than a ring's $cap: the sizing is wrong"
+	[ "$(val $T/fit drops)" = 0 ] || fail "$(val $T/fit drops) drops, with every record fitting in one ring"
+	balance $T/fit
+}
+
+# Drops are reported: the consumer stopped (SIGSTOP) while the workload
+# makes three times more records than all rings hold.  Every ring fills
+# and then drops: per CPU, no more records than the ring holds, and a CPU
+# that dropped wrote exactly a full ring; the accounting stays exact.
+p_overflow() {
+	cap=$(ring_records)
+	cpus=$(pvfbt --status | sed -n 's/^cpus: *//p')
+	iters=$(rounds $((3 * cpus * cap)))
+	echo "ring: $cap records per CPU, $cpus CPUs; $iters rounds in each of 4 processes"
+	pvfbt -q --count --per-cpu --comm workload -n 'fbt::sys_*:' -d 3000 >$T/over 2>&1 &
+	p=$!
+	wait_armed 60 || fail "never armed"
+	kill -STOP $p
+	w=0
+	until [ "$(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f1)" = T ]; do
+		usleep 100000; w=$((w + 1))
+		[ $w -lt 100 ] || { kill -9 $p; fail "consumer not stopped"; }
+	done
+	t0=$(uptime_s)
+	workload 4 "$iters" >/dev/null
+	t1=$(uptime_s)
+	kill -CONT $p
+	kill -INT $p
+	wait $p || true
+	result overflow $T/over "$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')"
+	h=$(val $T/over hits) f=$(val $T/over filtered) d=$(val $T/over drops)
+	[ $((h - f)) -gt $((cpus * cap)) ] || fail "$((h - f)) records wanted, not more than the rings' $((cpus * cap)): the sizing is wrong"
+	[ "$d" -gt 0 ] || fail "no drop reported"
+	percpu $T/over | awk -v cap=$cap '
+		{ print "cpu " $1 ": " $2 " hits, " $3 " records, " $4 " drops" }
+		$3 > cap { print "cpu " $1 ": " $3 " records, more than the ring holds (" cap ")"; bad = 1 }
+		$4 > 0 && $3 != cap { print "cpu " $1 ": dropped with " $3 " records, the ring holds " cap; bad = 1 }
+		END { exit bad }' || fail "ring capacity"
+	balance $T/over
 }
 
 # Every eligible entry probe at once, then every return probe.
@@ -190,7 +288,7 @@ p_bad_input() {
 
 insmod /pvfbt.ko || { echo "Bail out! insmod failed"; exit 1; }
 insmod /tests/pvfbt_test.ko || { echo "Bail out! insmod pvfbt_test failed"; exit 1; }
-phases=${STRESS_PHASES:-"mixed all_entry all_return enable_disable sigkill rmmod module_cycle bad_input"}
+phases=${STRESS_PHASES:-"mixed mixed_fit overflow all_entry all_return enable_disable sigkill rmmod module_cycle bad_input"}
 echo "KTAP version 1"
 echo "1..$(($(echo $phases | wc -w) + 1))"
 for p in $phases; do run $p p_$p; done
