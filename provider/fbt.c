@@ -800,6 +800,19 @@ static bool sites_ok(struct pvfbt_site **v, u32 n)
 	return true;
 }
 
+static unsigned long ret_addr(const struct fbt_func *f, u32 i);
+
+/* No kprobe on or over any of f's return sites. */
+static bool rets_free(const struct fbt_func *f)
+{
+	u32 i;
+
+	for (i = 0; i < f->nret; i++)
+		if (pvfbt_foreign(ret_addr(f, i) - 4, ret_addr(f, i)))
+			return false;
+	return true;
+}
+
 static void refresh_foreign(void)
 {
 	u32 i, left = 0;
@@ -834,6 +847,12 @@ static void refresh_foreign(void)
 				ret_off = NULL;
 			}
 			analyse(f);
+			/* A kprobe registered but not armed leaves the bytes as they were. */
+			if (!f->entry && !f->entry_reason &&
+			    pvfbt_foreign(f->entry_addr - 4, f->entry_addr))
+				set_foreign(&f->entry_reason);
+			if (!f->rets && !f->return_reason && !rets_free(f))
+				set_foreign(&f->return_reason);
 			if (f->entry) {
 				f->entry_addr = entry_addr;
 				f->entry_reason = er;
