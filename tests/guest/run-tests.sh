@@ -378,10 +378,12 @@ t_module_unload_under_probes() {
 	p=$!
 	wait_armed 180 || fail "never armed"
 	echo "multiret 1 2000" >$R
-	rmmod pvfbt_test || fail "rmmod pvfbt_test while probed"
-	pvfbt -l -v -n 'fbt:pvfbt_test::' >$T/ml 2>&1
+	rmmod pvfbt_test || { kill -INT $p; fail "rmmod pvfbt_test while probed"; }
+	# Its entries went with it: nothing of it is listed.
+	rc=0; pvfbt -l -v -n 'fbt:pvfbt_test::' >$T/ml 2>&1 || rc=$?
 	kill -INT $p; wait $p || true
-	cat $T/m
+	cat $T/m $T/ml
+	[ $rc = 1 ] && grep -q 'no probes match' $T/ml || fail "an unloaded module is still listed (exit $rc)"
 	grep -q ' 0 dropped' $T/m || fail "drops"
 	! grep -q '^pvfbt_test ' /proc/modules || fail "pvfbt_test still loaded"
 	# A module loaded after the consumer started brings no probe with it.
