@@ -527,13 +527,15 @@ CX_N=300
 cx_add() {
 	case $1 in
 	P)
+		# (no stale file: the shell may look before the consumer opens it)
+		rm -f $T/cx.p
 		pvfbt --count --comm readn -n 'fbt::vfs_read:' -d 600 >$T/cx.p 2>&1 &
 		cx_pp=$!
 		w=0
-		while ! grep -q 'probes enabled' $T/cx.p && kill -0 $cx_pp 2>/dev/null && [ $w -lt 600 ]; do
+		while ! grep -qs 'probes enabled' $T/cx.p && kill -0 $cx_pp 2>/dev/null && [ $w -lt 1800 ]; do
 			sleep 0.1; w=$((w + 1))
 		done
-		if grep -q 'probes enabled' $T/cx.p; then acc_P=1; else wait $cx_pp || true; acc_P=0; cat $T/cx.p; fi
+		if grep -qs 'probes enabled' $T/cx.p; then acc_P=1; else wait $cx_pp || true; acc_P=0; cat $T/cx.p; fi
 		# What the consumer said it did not enable; the kernel agrees.
 		pe=1; pr=1
 		grep -q 'vfs_read:entry: not enabled' $T/cx.p && pe=0
@@ -606,7 +608,7 @@ cx_find_return() {
 	cx_r=$((ip - 0x$va))
 }
 cx_cleanup() {
-	[ "$acc_P" != 1 ] || { kill -INT $cx_pp; wait $cx_pp; }
+	[ "$acc_P" != 1 ] || { kill -9 $cx_pp; wait $cx_pp; }
 	echo nop >$KT/current_tracer; echo >$KT/set_ftrace_filter
 	kp_del pvk5 2>/dev/null || true
 	kp_del pvkr 2>/dev/null || true
