@@ -734,6 +734,8 @@ t_foreign_step() {
 # buffer) holds no pvfbt lock: module load and unload (the module notifier
 # takes the provider's lock) complete while it waits; then the list does.
 t_list_uffd() {
+	# (earlier tests may have left the fixture loaded: this one loads it)
+	! grep -q '^pvfbt_test ' /proc/modules || rmmod pvfbt_test
 	rm -f $T/ub $T/ur $T/ug
 	uffd-list $T/ub $T/ur $T/ug >$T/ul 2>&1 &
 	p=$!
