@@ -847,6 +847,12 @@ static void refresh_foreign(void)
 				ret_off = NULL;
 			}
 			analyse(f);
+			if (f->trap_path) {	/* never probeable, whatever the text */
+				if (!f->entry_reason)
+					f->entry_reason = PVFBT_EXCL_TRAP_PATH;
+				if (!f->return_reason)
+					f->return_reason = PVFBT_EXCL_TRAP_PATH;
+			}
 			/* A kprobe registered but not armed leaves the bytes as they were. */
 			if (!f->entry && !f->entry_reason &&
 			    pvfbt_foreign(f->entry_addr - 4, f->entry_addr))
@@ -1104,10 +1110,11 @@ static int compute_trap_path(void)
 #endif
 	for (i = 0; i < w.n; i++)
 		scan_calls(&w, w.v[i]->addr, w.v[i]->size);
+	/* Over foreign-text too: that reason can clear, this one must not. */
 	for (i = 0; i < w.n; i++) {
-		if (!w.v[i]->entry_reason)
+		if (!w.v[i]->entry_reason || w.v[i]->entry_reason == PVFBT_EXCL_FOREIGN)
 			w.v[i]->entry_reason = PVFBT_EXCL_TRAP_PATH;
-		if (!w.v[i]->return_reason)
+		if (!w.v[i]->return_reason || w.v[i]->return_reason == PVFBT_EXCL_FOREIGN)
 			w.v[i]->return_reason = PVFBT_EXCL_TRAP_PATH;
 	}
 	pr_info(PVFBT_NAME ": %u functions on the trap path excluded\n", w.n);
