@@ -420,19 +420,22 @@ t_rmmod_while_firing() {
 t_module_lifecycle() {
 	S=/sys/kernel/debug/pvfbt_slowinit/run
 	rmmod pvfbt && insmod /pvfbt.ko
-	insmod /tests/pvfbt_slowinit.ko sleep_ms=8000 &
+	# Its init waits for "release" (2 minutes at most): the test decides.
+	insmod /tests/pvfbt_slowinit.ko sleep_ms=120000 &
 	ins=$!
+	sl_fail() { echo 1 >/sys/module/pvfbt_slowinit/parameters/release; wait $ins; fail "$@"; }
 	w=0
-	while ! grep -q '^pvfbt_slowinit .* Loading' /proc/modules && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
-	grep -q '^pvfbt_slowinit .* Loading' /proc/modules || fail "the module never showed as loading"
+	while ! grep -q '^pvfbt_slowinit .* Loading' /proc/modules && [ $w -lt 600 ]; do sleep 0.1; w=$((w + 1)); done
+	grep -q '^pvfbt_slowinit .* Loading' /proc/modules || sl_fail "the module never showed as loading"
 	# The first listing builds the catalogue while the module is COMING.
 	rc=0; pvfbt -l -n 'fbt:pvfbt_slowinit::' >$T/ml.coming 2>&1 || rc=$?
 	cat $T/ml.coming
 	rc2=0; pvfbt -n 'fbt:pvfbt_slowinit::' -d 1 >$T/ml.arm 2>&1 || rc2=$?
 	cat $T/ml.arm
-	grep -q '^pvfbt_slowinit .* Loading' /proc/modules || fail "init ended before the listing: test not valid"
-	[ $rc = 1 ] && grep -q 'no probes match' $T/ml.coming || fail "a module still in its init was listed (exit $rc)"
-	[ $rc2 = 1 ] || fail "probes of a module in its init were armed (exit $rc2)"
+	grep -q '^pvfbt_slowinit .* Loading' /proc/modules || sl_fail "init ended before the listing: test not valid"
+	[ $rc = 1 ] && grep -q 'no probes match' $T/ml.coming || sl_fail "a module still in its init was listed (exit $rc)"
+	[ $rc2 = 1 ] || sl_fail "probes of a module in its init were armed (exit $rc2)"
+	echo 1 >/sys/module/pvfbt_slowinit/parameters/release
 	wait $ins || fail "insmod pvfbt_slowinit"
 	for life in 1 2; do
 		pvfbt -l -n 'fbt:pvfbt_slowinit::' >$T/ml.live$life 2>&1

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvfbt_slowinit.ko: a module whose init sleeps (sleep_ms, default 4000), so
- * that a test can list and arm probes while the module is still COMING, and
- * again once it is live.
+ * pvfbt_slowinit.ko: a module whose init waits, so that a test can list and
+ * arm probes while the module is still COMING, and again once it is live.
+ * Its init ends when the test writes 1 to
+ * /sys/module/pvfbt_slowinit/parameters/release (a module's parameters
+ * exist while its init runs), or after sleep_ms (default 4000) at most.
  *
  * /sys/kernel/debug/pvfbt_slowinit/run: write N to call slowinit_work() N
  * times (each call also calls slowinit_more() once); read back the sum.
@@ -15,6 +17,8 @@
 
 static unsigned int sleep_ms = 4000;
 module_param(sleep_ms, uint, 0444);
+static bool release;
+module_param(release, bool, 0644);
 
 static struct dentry *dir;
 static long sum;
@@ -64,7 +68,10 @@ static const struct file_operations run_fops = {
 
 static int __init slowinit_init(void)
 {
-	msleep(sleep_ms);
+	unsigned int t;
+
+	for (t = 0; t < sleep_ms && !READ_ONCE(release); t += 20)
+		msleep(20);
 	dir = debugfs_create_dir("pvfbt_slowinit", NULL);
 	debugfs_create_file("run", 0600, dir, NULL, &run_fops);
 	return 0;
