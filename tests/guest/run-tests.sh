@@ -10,6 +10,12 @@ N=${GETPPID_N:-30000}
 T=/tmp/pvfbt-tests
 mkdir -p $T
 . /tests/lib.sh
+# The sched_switch hook in place once and for all, before anything runs
+# (make check does it from boot: see tests/check.sh), so that the trace
+# events and function tracer of the coexistence tests never patch
+# __schedule() while they run.
+E=/sys/kernel/tracing/events/sched/sched_kthread_stop/enable
+[ ! -w $E ] || [ "$(cat $E)" = 1 ] || echo 1 >$E
 
 count_of() { awk -v p="$2" '$1 == p { print $2 }' "$1"; }
 
@@ -466,12 +472,10 @@ t_module_lifecycle() {
 # kprobe helpers: the kernel's own kprobe events through tracefs.
 KT=/sys/kernel/tracing
 # Trace events and the function tracer record comms by hooking
-# sched_switch, which patches jump labels inside __schedule() at every
-# start and stop; under QEMU's multi-threaded TCG a vCPU can keep a stale
-# translation of the int3 text_poke_bp() puts there and die on it ("Oops:
-# int3" in __schedule(), seen under Xen on 6.12 with pvfbt nowhere near it;
-# bench/guest-bench.sh has the story).  No test needs the comms: off.
-no_record_cmd() { [ ! -w $KT/options/record-cmd ] || echo 0 >$KT/options/record-cmd; }
+# sched_switch, which patches __schedule() when the first of them starts
+# and the last stops: the top of this file keeps one event on from the
+# start, so that never happens while these tests run (turning record-cmd
+# off would unhook it too).
 kp_add() { echo "p:$1 $2" >>$KT/kprobe_events; }
 kp_on() { echo 1 >$KT/events/kprobes/$1/enable; }
 kp_del() { echo 0 >$KT/events/kprobes/$1/enable; echo "-:$1" >>$KT/kprobe_events; }
@@ -491,7 +495,6 @@ entry_off() {
 # nothing oopses; once the kprobe is gone the return probe counts exactly.
 t_foreign_return() {
 	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko
-	no_record_cmd
 	head -c 64 /dev/zero >$T/fr.data
 	cx_find_return
 	trap 'kp_del pvret 2>/dev/null || true' EXIT
@@ -607,7 +610,7 @@ cx_loop() {
 		[ "$k" = $CX_N ] || fail "$cx_s: kprobe on the return: $k hits"
 	fi
 	if [ $acc_F = 1 ]; then
-		# (comms are not recorded: the task shows as <...>-PID)
+		# (by pid: a comm the cache lost shows as <...>)
 		f=$(grep -cE -- "-$rp +\[[0-9]+\].* vfs_read <-" $T/cx.trace || true)
 		[ "$f" = $CX_N ] || fail "$cx_s: function tracer: $f hits"
 	fi
@@ -630,7 +633,6 @@ cx_cleanup() {
 }
 t_coexist() {
 	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko
-	no_record_cmd
 	trap cx_cleanup EXIT
 	echo 8192 >$KT/buffer_size_kb
 	cx_e=$(entry_off vfs_read)
