@@ -126,7 +126,7 @@ size_t pvfbt_site_table_bytes(void);
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
 void pvfbt_poke_begin(void);
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
-bool pvfbt_foreign(unsigned long start, unsigned long end);
+bool pvfbt_foreign(unsigned long addr);
 u32 pvfbt_text_refused(void);
 bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm);
 void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);

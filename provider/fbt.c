@@ -808,7 +808,7 @@ static bool rets_free(const struct fbt_func *f)
 	u32 i;
 
 	for (i = 0; i < f->nret; i++)
-		if (pvfbt_foreign(ret_addr(f, i) - 4, ret_addr(f, i)))
+		if (pvfbt_foreign(ret_addr(f, i)))
 			return false;
 	return true;
 }
@@ -855,7 +855,7 @@ static void refresh_foreign(void)
 			}
 			/* A kprobe registered but not armed leaves the bytes as they were. */
 			if (!f->entry && !f->entry_reason &&
-			    pvfbt_foreign(f->entry_addr - 4, f->entry_addr))
+			    pvfbt_foreign(f->entry_addr))
 				set_foreign(&f->entry_reason);
 			if (!f->rets && !f->return_reason && !rets_free(f))
 				set_foreign(&f->return_reason);
@@ -1355,7 +1355,7 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	memset(bytes, 0, sizeof(bytes));
 	if (pvfbt_read_text(a, bytes, avail))
 		return ERR_PTR(-EFAULT);
-	if (bytes[0] == 0xcc || pvfbt_foreign(a - 4, a) ||
+	if (bytes[0] == 0xcc || pvfbt_foreign(a) ||
 	    pvfbt_decode(bytes, avail, &in) < 0 ||
 	    (kind == PVFBT_SITE_RETURN && !is_return(&in, a) && !is_tailcall(&in, a, f)))
 		return ERR_PTR(-EBUSY);

@@ -310,6 +310,18 @@ static int report_unmatched(const size_t *hits)
 	return ret;
 }
 
+/* If probe id is foreign-text, say so; returns whether it is. */
+static int warn_foreign(const struct catalogue *c, const struct pvfbt_func *f, uint32_t id)
+{
+	char name[512];
+
+	if (!f || probe_reason(f, id & 1) != PVFBT_EXCL_FOREIGN)
+		return 0;
+	probe_fullname(name, sizeof(name), c, id);
+	warnx_("%s: not enabled: another tool (a kprobe) owns its text", name);
+	return 1;
+}
+
 /*
  * PVFBT_IOC_ENABLE said EBUSY: another tool (a kprobe) owns the text of some
  * selected probes, and the module now lists them as foreign-text.  Say
@@ -319,18 +331,13 @@ static size_t drop_foreign(int fd, struct selection *sel)
 {
 	struct catalogue c;
 	size_t i, n = 0, dropped;
-	char name[512];
 
 	dev_catalogue(fd, &c);
 	for (i = 0; i < sel->nr; i++) {
 		uint32_t id = sel->ids[i];
-		const struct pvfbt_func *f = cat_fid(&c, id / 2);
 
-		if (f && probe_reason(f, id & 1) == PVFBT_EXCL_FOREIGN) {
-			probe_fullname(name, sizeof(name), &c, id);
-			warnx_("%s: not enabled: another tool (a kprobe) owns its text", name);
+		if (warn_foreign(&c, cat_fid(&c, id / 2), id))
 			continue;
-		}
 		sel->ids[n++] = id;
 	}
 	dropped = sel->nr - n;
@@ -794,13 +801,9 @@ static int cmd_trace(struct spec *specs)
 		die(1, "out of memory");
 	/* Say which matched probes another tool's text keeps out. */
 	for (i = 0; i < 2 * (size_t)s.cat.nr; i++)
-		if (sel.matched[i] &&
-		    probe_reason(&s.cat.funcs[i / 2], i & 1) == PVFBT_EXCL_FOREIGN) {
-			char name[512];
-
-			probe_fullname(name, sizeof(name), &s.cat, 2 * s.cat.funcs[i / 2].fid + (i & 1));
-			warnx_("%s: not enabled: another tool (a kprobe) owns its text", name);
-		}
+		if (sel.matched[i])
+			warn_foreign(&s.cat, &s.cat.funcs[i / 2],
+				     2 * s.cat.funcs[i / 2].fid + (i & 1));
 	for (i = 0; i < opt.nspecs; i++)
 		if (!sel.usable[i]) {
 			abort_child();

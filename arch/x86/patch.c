@@ -325,14 +325,14 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 }
 
 /*
- * Does another tool own text in [start, end]: a kprobe registered at one of
- * those addresses (armed or not, int3 or optimised into a 5-byte jmp)?
- * kprobes adds a probe to its table before it writes a byte, and writes
- * under text_mutex: a caller that holds text_mutex sees every probe whose
- * bytes can be in the text.  Without kprobes' table every address counts
- * as owned.
+ * Does another tool own the site at addr: a kprobe registered on it or in
+ * the 4 bytes before it (armed or not; an optimised kprobe's jmp is 5
+ * bytes)?  kprobes adds a probe to its table before it writes a byte, and
+ * writes under text_mutex: a caller that holds text_mutex sees every probe
+ * whose bytes can be in the text.  Without kprobes' table every address
+ * counts as owned.
  */
-bool pvfbt_foreign(unsigned long start, unsigned long end)
+bool pvfbt_foreign(unsigned long addr)
 {
 	unsigned long a;
 	bool found = false;
@@ -340,7 +340,7 @@ bool pvfbt_foreign(unsigned long start, unsigned long end)
 	if (!pvfbt_ks.get_kprobe)
 		return true;
 	rcu_read_lock_sched();
-	for (a = start; a <= end && !found; a++)
+	for (a = addr - 4; a <= addr && !found; a++)
 		found = pvfbt_ks.get_kprobe((void *)a);
 	rcu_read_unlock_sched();
 	return found;
@@ -373,7 +373,7 @@ bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm)
 	       !copy_from_kernel_nofault(live, (void *)site->addr, len) &&
 	       live[0] == (arm ? site->orig : 0xcc) &&
 	       !memcmp(live + 1, site->code + 1, len - 1) &&
-	       !(arm && pvfbt_foreign(site->addr - 4, site->addr));
+	       !(arm && pvfbt_foreign(site->addr));
 }
 
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm)
