@@ -154,7 +154,30 @@ static void text_comm(char *out, const char *comm)
 	out[n] = '\0';
 }
 
+/* "  vfs_read(file=0xffff888008180400, buf=0x7fff7f2e8fe8, count=832, ...)" */
+static void print_args_typed(FILE *f, const struct pvfbt_record *r,
+			     const struct fproto *p)
+{
+	char v[128];
+	int i;
+
+	fprintf(f, "  %s(", p->func);
+	for (i = 0; i < p->nr_args; i++) {
+		fval_format(v, sizeof(v), p, &p->args[i], r->args[i]);
+		fprintf(f, "%s%s=%s", i ? ", " : "", p->args[i].name, v);
+	}
+	if (p->more)
+		fputs(p->nr_args ? ", ..." : "...", f);
+	putc(')', f);
+}
+
 void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe)
+{
+	print_event_text_typed(f, r, probe, NULL);
+}
+
+void print_event_text_typed(FILE *f, const struct pvfbt_record *r,
+			    const char *probe, const struct fproto *p)
 {
 	char comm[17];
 
@@ -164,9 +187,16 @@ void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe)
 		r->pid, r->tid, comm, probe);
 	if ((r->probe_id & 1) && (r->flags & PVFBT_REC_TAILCALL)) {
 		fputs("  (tail call)", f);
+	} else if ((r->probe_id & 1) && p && p->ret.kind != FV_RAW) {
+		char v[128];
+
+		fval_format(v, sizeof(v), p, &p->ret, r->args[0]);
+		fprintf(f, "  = %s", v);
 	} else if (r->probe_id & 1) {
 		fprintf(f, "  = 0x%" PRIx64 " (%" PRId64 ")", (uint64_t)r->args[0],
 			(int64_t)r->args[0]);
+	} else if (p) {
+		print_args_typed(f, r, p);
 	} else {
 		int i;
 
@@ -193,8 +223,29 @@ void print_stack_text(FILE *f, const struct kstack *stack,
 		fputs(STACK_INDENT STACK_INCOMPLETE "\n", f);
 }
 
+/* A typed value: a JSON string, number, true/false, or null for void. */
+static void json_value(FILE *f, const struct fproto *p, const struct fval *v,
+		       uint64_t raw)
+{
+	char buf[128];
+
+	if (v->kind == FV_VOID)
+		fputs("null", f);
+	else if (fval_format(buf, sizeof(buf), p, v, raw))
+		json_string(f, buf, sizeof(buf));
+	else
+		fputs(buf, f);
+}
+
 void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
 		      const struct kstack *stack, const struct ksyms *ks)
+{
+	print_event_json_typed(f, r, probe, stack, ks, NULL);
+}
+
+void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
+			    const char *probe, const struct kstack *stack,
+			    const struct ksyms *ks, const struct fproto *p)
 {
 	fprintf(f, "{\"ts\":%" PRIu64 ",\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
 		(uint64_t)r->ts, r->cpu, r->pid, r->tid);
@@ -206,6 +257,10 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
 		fputs(",\"tailcall\":true", f);
 	} else if (r->probe_id & 1) {
 		fprintf(f, ",\"retval\":%" PRId64, (int64_t)r->args[0]);
+		if (p && p->ret.kind != FV_RAW) {
+			fputs(",\"ret\":", f);
+			json_value(f, p, &p->ret, r->args[0]);
+		}
 	} else {
 		int i;
 
@@ -213,6 +268,19 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
 		for (i = 0; i < 6; i++)
 			fprintf(f, "%s%" PRIu64, i ? "," : "", (uint64_t)r->args[i]);
 		putc(']', f);
+		if (p) {
+			fputs(",\"argv\":{", f);
+			for (i = 0; i < p->nr_args; i++) {
+				if (i)
+					putc(',', f);
+				json_string(f, p->args[i].name, strlen(p->args[i].name));
+				putc(':', f);
+				json_value(f, p, &p->args[i], r->args[i]);
+			}
+			putc('}', f);
+			if (p->more)
+				fputs(",\"argv_more\":true", f);
+		}
 	}
 	if (r->flags & PVFBT_REC_NMI)
 		fputs(",\"nmi\":true", f);

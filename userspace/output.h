@@ -8,6 +8,7 @@
 
 #include "pvfbt.h"
 #include "ksym.h"
+#include "btf.h"
 
 /* The function catalogue, indexed by fid. */
 struct catalogue {
@@ -41,6 +42,21 @@ void json_string(FILE *f, const char *s, size_t n);
 void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe);
 void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
 		      const struct kstack *stack, const struct ksyms *ks);
+/*
+ * The same with the function's prototype from BTF (btf.h; NULL: as above).
+ * Text: an entry ends "  vfs_read(file=0xffff888008180400, buf=0x7ffd1000,
+ * count=832, pos=0xffffc900404cbf10)" ("..." for parameters not shown), a
+ * return "  = 832" typed by the declared return type ("= void" for a void
+ * function; a return type not in rax prints raw).  JSON keeps "args" and
+ * "retval" and adds "argv":{"file":"0x...","count":832,...} (pointers and
+ * enumerator names are strings, integers numbers, bool true/false) with
+ * "argv_more":true when parameters are not shown, and "ret" (null: void).
+ */
+void print_event_text_typed(FILE *f, const struct pvfbt_record *r,
+			    const char *probe, const struct fproto *p);
+void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
+			    const char *probe, const struct kstack *stack,
+			    const struct ksyms *ks, const struct fproto *p);
 /* One line per frame, "        vfs_read+0x5", then "        [stack incomplete]"
  * if it is. */
 #define STACK_INDENT		"        "

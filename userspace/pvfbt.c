@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "pvfbt.h"
+#include "btf.h"
 #include "drain.h"
 #include "kofile.h"
 #include "ksym.h"
@@ -310,6 +311,26 @@ static int report_unmatched(const size_t *hits)
 	return ret;
 }
 
+/*
+ * The kernel's BTF, to name and type arguments (btf.c); NULL without it,
+ * said once.
+ */
+static struct kbtf *open_btf(const struct catalogue *c)
+{
+	const char *why;
+	struct kbtf *k = kbtf_open(&why);
+	uint32_t i;
+
+	if (!k) {
+		warnx_("no kernel BTF (%s): arguments and return values are "
+		       "shown untyped", why);
+		return NULL;
+	}
+	for (i = 0; i < c->nr; i++)
+		btf_note_func(k, &c->funcs[i]);
+	return k;
+}
+
 /* If probe id is foreign-text, say so; returns whether it is. */
 static int warn_foreign(const struct catalogue *c, const struct pvfbt_func *f, uint32_t id)
 {
@@ -346,6 +367,16 @@ static size_t drop_foreign(int fd, struct selection *sel)
 	return dropped;
 }
 
+/* -l -v: "  ssize_t vfs_read(struct file *file, ...)" from BTF, if known. */
+static void print_decl(struct kbtf *btf, const struct pvfbt_func *f)
+{
+	const struct fproto *p = btf_proto(btf, f);
+	char decl[1024];
+
+	if (p && !btf_proto_decl(btf, p, decl, sizeof(decl)))
+		printf("  %s", decl);
+}
+
 static int cmd_list(struct spec *specs)
 {
 	struct catalogue cat;
@@ -354,10 +385,13 @@ static int cmd_list(struct spec *specs)
 	size_t sp;
 	int fd = dev_open(), ret = 0;
 	struct pvfbt_status st;
+	struct kbtf *btf = NULL;
 
 	dev_status(fd, &st, 1);
 	dev_catalogue(fd, &cat);
 	close(fd);
+	if (opt.verbose)
+		btf = open_btf(&cat);
 	if (select_probes(&cat, specs, opt.nspecs, &sel))
 		die(1, "out of memory");
 	list_header();
@@ -385,6 +419,7 @@ static int cmd_list(struct spec *specs)
 					printf("  excluded: %s", reason_str(reason));
 				else
 					printf("  %s", armed ? "armed" : "ok");
+				print_decl(btf, f);
 			}
 			putchar('\n');
 		}
@@ -396,6 +431,7 @@ static int cmd_list(struct spec *specs)
 			ret = 1;
 		}
 	selection_free(&sel);
+	kbtf_close(btf);
 	cat_free(&cat);
 	return ret;
 }
@@ -461,6 +497,7 @@ struct session {
 	struct stack_counts scounts;	/* --count --stack */
 	struct ksyms ksyms;		/* --stack */
 	struct lat lat;
+	struct kbtf *btf;		/* events and JSON: typed arguments */
 	uint64_t events;
 	int out_err;
 };
@@ -470,6 +507,7 @@ static void handle_record(const struct pvfbt_record *r,
 {
 	struct session *s = arg;
 	char name[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 32];
+	const struct fproto *p;
 
 	s->events++;	/* events only: stack records are not records */
 	if (!opt.stack)
@@ -489,10 +527,11 @@ static void handle_record(const struct pvfbt_record *r,
 		if (opt.quiet || s->out_err)
 			return;
 		probe_fullname(name, sizeof(name), &s->cat, r->probe_id);
+		p = btf_proto(s->btf, cat_fid(&s->cat, r->probe_id / 2));
 		if (opt.mode == M_JSON) {
-			print_event_json(s->out, r, name, stack, &s->ksyms);
+			print_event_json_typed(s->out, r, name, stack, &s->ksyms, p);
 		} else {
-			print_event_text(s->out, r, name);
+			print_event_text_typed(s->out, r, name, p);
 			if (stack)
 				print_stack_text(s->out, stack, &s->ksyms);
 		}
@@ -814,6 +853,8 @@ static int cmd_trace(struct spec *specs)
 			die(1, "no probes match '%s'", opt.specs[i]);
 		}
 
+	if ((opt.mode == M_EVENTS || opt.mode == M_JSON) && !opt.quiet)
+		s.btf = open_btf(&s.cat);
 	if (opt.mode == M_COUNT && !opt.stack &&
 	    counts_init(&s.counts, 2 * s.cat.nr_fid, opt.by_pid))
 		die(1, "out of memory");
@@ -1028,6 +1069,7 @@ static int cmd_trace(struct spec *specs)
 	else if (opt.mode == M_COUNT)
 		counts_free(&s.counts);
 	ksyms_free(&s.ksyms);
+	kbtf_close(s.btf);
 	if (opt.mode == M_LATENCY)
 		lat_free(&s.lat);
 	selection_free(&sel);

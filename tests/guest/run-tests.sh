@@ -75,13 +75,42 @@ t_getppid_exact() {
 
 t_read_args() {
 	head -c 300 /dev/zero | tr '\0' x >$T/data
-	pvfbt --comm readn -n 'fbt::ksys_read:' -c "readn $T/data 123" >$T/r 2>&1
+	# The raw registers: as without kernel BTF (t_btf_args: typed).
+	PVFBT_BTF_DIR=/nonexistent pvfbt --comm readn -n 'fbt::ksys_read:' -c "readn $T/data 123" >$T/r 2>&1
 	cat $T/r
 	grep -q '^read=123$' $T/r || fail "readn did not read 123 bytes"
+	[ "$(grep -c 'no kernel BTF' $T/r)" = 1 ] || fail "no BTF not said once"
 	# entry args: fd buf count -> the third is 123 (0x7b)
 	grep -qE 'ksys_read:entry +0x[0-9a-f]+ 0x[0-9a-f]+ 0x7b ' $T/r || fail "no entry with arg2 = 0x7b"
 	grep 'ksys_read:return' $T/r | grep -q '= 0x7b (123)' || fail "no return of 123"
 	no_missed_steps $T/r
+}
+
+# Arguments named and typed from the kernel's BTF (/sys/kernel/btf/vmlinux):
+# the one read(fd, buf, 832) of readn is vfs_read(..., count=832, ...) and
+# returns 832; -l -v shows the C prototype.
+t_btf_args() {
+	[ -r /sys/kernel/btf/vmlinux ] || fail "no /sys/kernel/btf/vmlinux"
+	head -c 2000 /dev/zero | tr '\0' x >$T/data
+	pvfbt -n 'fbt::vfs_read:' -c "readn $T/data 832" >$T/ba 2>&1
+	grep -E 'readn|pvfbt:' $T/ba
+	grep -q '^read=832$' $T/ba || fail "readn did not read 832 bytes"
+	! grep -q 'BTF' $T/ba || fail "no BTF used"
+	c=$(grep -cE ' readn +fbt:vmlinux:vfs_read:entry  vfs_read\(file=0xff[0-9a-f]{14}, buf=0x[0-9a-f]+, count=832, pos=0xff[0-9a-f]{14}\)$' $T/ba || true)
+	[ "$c" = 1 ] || fail "$c entries of readn with count=832, want 1"
+	c=$(grep -cE ' readn +fbt:vmlinux:vfs_read:return  = 832$' $T/ba || true)
+	[ "$c" = 1 ] || fail "$c returns of readn = 832, want 1"
+	! grep -E ' readn +fbt:vmlinux:vfs_read:' $T/ba | grep -q ' 0x[0-9a-f]* 0x' || fail "raw registers printed"
+	pvfbt --json -n 'fbt::vfs_read:' -c "readn $T/data 832" >$T/bj 2>&1
+	c=$(grep '"comm":"readn","probe":"fbt:vmlinux:vfs_read:entry"' $T/bj | grep -cE '"args":\[[0-9]+,[0-9]+,832,[0-9]+,[0-9]+,[0-9]+\],"argv":\{"file":"0xff[0-9a-f]{14}","buf":"0x[0-9a-f]+","count":832,"pos":"0xff[0-9a-f]{14}"\}' || true)
+	[ "$c" = 1 ] || { grep readn $T/bj; fail "$c JSON entries with argv.count 832, want 1"; }
+	c=$(grep '"comm":"readn","probe":"fbt:vmlinux:vfs_read:return"' $T/bj | grep -c '"retval":832,"ret":832' || true)
+	[ "$c" = 1 ] || { grep readn $T/bj; fail "$c JSON returns with ret 832, want 1"; }
+	pvfbt -l -v -n fbt::vfs_read:entry >$T/bl 2>&1
+	cat $T/bl
+	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
+		fail "no prototype of vfs_read in -l -v"
+	[ "$(wc -l <$T/bl)" = 2 ] || fail "-l -v said more than the header and the probe"
 }
 
 t_shapes() {
@@ -863,7 +892,7 @@ t_unload() {
 	insmod /pvfbt.ko && rmmod pvfbt || fail "second load/unload"
 }
 
-tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
+tests="load environment nonroot_refused bad_specs getppid_exact read_args btf_args shapes
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step
 	list_uffd footprint cpu_hotplug pidns unload"

@@ -7,6 +7,10 @@ P=${P:-./pvfbt-fakedev}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export FAKEDEV_CALLS=1000
+# No kernel BTF unless a test gives one (the host's own /sys/kernel/btf
+# would type the fake's vfs_read): the raw output of the tests below.
+export PVFBT_BTF_DIR="$T/nobtf"
+BTF=$(pwd)/fakebtf
 
 pass() { echo "ok $1"; }
 fail() { echo "# $2"; sed 's/^/#   /' "$T/out" "$T/err" 2>/dev/null | head -40; echo "not ok $1"; }
@@ -455,3 +459,143 @@ then pass select_literal_no_match; else fail select_literal_no_match "literal wi
 FAKEDEV_FUNCS=100 run $P -n fbt:vmlinux:fake_fn_3:entry -c true
 if [ "$(rc)" = 1 ] && grep -qx "pvfbt: no probes match 'fbt:vmlinux:fake_fn_3:entry' (1 matching probes are excluded: see pvfbt -l -v)" "$T/err"
 then pass select_literal_only_excluded; else fail select_literal_only_excluded "literal matching an excluded probe"; fi
+
+# ---------------------------------------------------------------- BTF
+# Typed arguments and returns from BTF (fakebtf-*.c, by pahole -J; the
+# typed functions' registers are in fakedev.c's typed[]).  Each event line
+# is expected exactly FAKEDEV_CALLS times.
+rm -f "$T/done"
+FAKEDEV_CALLS=3 run env FAKEDEV_TYPED=1 PVFBT_BTF_DIR="$BTF" FAKEDEV_DONE_MARK="$T/done" \
+	$P -n 'fbt::typed*:' -n fbt::vfs_read: -n 'ext4::' -n 'fbt::tc_*:' \
+	-c "while [ ! -e $T/done ]; do sleep 0.02; done"
+events_of "$T/out" | sed -E 's/^EVENT +//' | sort | uniq -c | sed -E 's/^ +//' | sort >"$T/got"
+sort >"$T/want" <<'W'
+3 fbt:vmlinux:vfs_read:entry  vfs_read(file=0xffff888000001000, buf=0x2, count=0, pos=0x0)
+3 fbt:ext4:ext4_file_read_iter:entry  ext4_file_read_iter(iocb=0xffff888000001000, to=0xa)
+3 fbt:vmlinux:tc_caller:entry  tc_caller(file=0xffff888000001000, n=12)
+3 fbt:vmlinux:tc_caller:return  (tail call)
+3 fbt:vmlinux:tc_callee:entry  0xffff888000002000 0xe 0x0 0x0 0x0 0x0
+3 fbt:vmlinux:typed_ints:entry  typed_ints(a=-5, b=7, c=-1, d=255, e=-9223372036854775808, f=65)
+3 fbt:vmlinux:typed_ints:return  = -22
+3 fbt:vmlinux:typed_enum:entry  typed_enum(m=FAKE_WRITE, on=false, m2=77, m3=FAKE_NEG, name=0xffff888000003000, cb=0xffffffff81000400)
+3 fbt:vmlinux:typed_enum:return  = FAKE_READ
+3 fbt:vmlinux:typed_void:entry  typed_void()
+3 fbt:vmlinux:typed_void:return  = void
+3 fbt:vmlinux:typed_va:entry  typed_va(fmt=0xffff888000005000, ...)
+3 fbt:vmlinux:typed_va:return  = -12
+3 fbt:vmlinux:typed_stop:entry  typed_stop(x=3, ...)
+3 fbt:vmlinux:typed_stop:return  = false
+3 fbt:vmlinux:typed_many:entry  typed_many(a1=1, a2=-2, a3=3, a4=4, a5=5, a6=6, ...)
+3 fbt:vmlinux:typed_many:return  = 0xffff888000004000
+3 fbt:vmlinux:typed_float:entry  typed_float(...)
+3 fbt:vmlinux:typed_float:return  = 0x7 (7)
+6 fbt:vmlinux:typed_twice:entry  0x1 0x2 0x3 0x4 0x5 0x6
+6 fbt:vmlinux:typed_twice:return  = 0x7 (7)
+3 fbt:nobtf:typed_enum:entry  0x100 0x0 0x0 0x0 0x0 0x0
+3 fbt:nobtf:typed_enum:return  = 0x2a (42)
+1 fbt:vmlinux:vfs_read:return  = 0
+1 fbt:vmlinux:vfs_read:return  = 1
+1 fbt:vmlinux:vfs_read:return  = 2
+1 fbt:ext4:ext4_file_read_iter:return  = 0
+1 fbt:ext4:ext4_file_read_iter:return  = 1
+1 fbt:ext4:ext4_file_read_iter:return  = 2
+1 fbt:vmlinux:tc_callee:return  = 0x0 (0)
+1 fbt:vmlinux:tc_callee:return  = 0x1 (1)
+1 fbt:vmlinux:tc_callee:return  = 0x2 (2)
+W
+if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/got" && ! grep -q BTF "$T/err"
+then pass btf_text
+else diff "$T/want" "$T/got" | head -20 | sed 's/^/# /'; fail btf_text "typed arguments and returns"; fi
+
+# The same in JSON: today's fields kept, "argv", "argv_more" and "ret" added
+rm -f "$T/done"
+FAKEDEV_CALLS=3 run env FAKEDEV_TYPED=1 PVFBT_BTF_DIR="$BTF" FAKEDEV_DONE_MARK="$T/done" \
+	$P -n 'fbt::typed*:' -n fbt::vfs_read: --json \
+	-c "while [ ! -e $T/done ]; do sleep 0.02; done"
+if [ "$(rc)" = 0 ] && python3 - "$T/out" <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(objs) == 3 * 2 * 11, len(objs)
+by = {}
+for o in objs:
+    by.setdefault(o["probe"], []).append(o)
+def one(probe):
+    l = by["fbt:vmlinux:" + probe]
+    assert len(l) == 3, l
+    strip = lambda o: {k: v for k, v in o.items() if k not in ("ts", "cpu", "ip")}
+    assert all(strip(x) == strip(l[0]) for x in l), l
+    return l[0]
+e = one("typed_ints:entry")
+assert e["args"] == [0xdeadbeeffffffffb, 0xffffffff00000007, 0x1234ffff, 0x1ff, 1 << 63, 0x41]
+assert list(e["argv"].items()) == [("a", -5), ("b", 7), ("c", -1), ("d", 255), ("e", -(1 << 63)), ("f", 65)], e
+assert "argv_more" not in e
+r = one("typed_ints:return")
+assert r["retval"] == -22 and r["ret"] == -22
+e = one("typed_enum:entry")
+assert e["argv"] == {"m": "FAKE_WRITE", "on": False, "m2": 77, "m3": "FAKE_NEG",
+                     "name": "0xffff888000003000", "cb": "0xffffffff81000400"}, e
+assert one("typed_enum:return")["ret"] == "FAKE_READ"
+assert one("typed_void:entry")["argv"] == {}
+r = one("typed_void:return")
+assert r["ret"] is None and r["retval"] == 0x1234
+e = one("typed_va:entry")
+assert e["argv"] == {"fmt": "0xffff888000005000"} and e["argv_more"] is True
+assert one("typed_va:return")["ret"] == -12
+assert one("typed_stop:entry")["argv"] == {"x": 3} and one("typed_stop:entry")["argv_more"] is True
+assert one("typed_stop:return")["ret"] is False
+e = one("typed_many:entry")
+assert list(e["argv"].values()) == [1, -2, 3, 4, 5, 6] and e["argv_more"] is True
+assert one("typed_many:return")["ret"] == "0xffff888000004000"
+e = one("typed_float:entry")
+assert e["argv"] == {} and e["argv_more"] is True
+r = one("typed_float:return")
+assert "ret" not in r and r["retval"] == 7
+for o in by["fbt:vmlinux:typed_twice:entry"] + by["fbt:nobtf:typed_enum:entry"]:
+    assert "argv" not in o and len(o["args"]) == 6
+for o in by["fbt:vmlinux:typed_twice:return"] + by["fbt:nobtf:typed_enum:return"]:
+    assert "ret" not in o and "retval" in o
+e = one("vfs_read:entry")
+assert e["argv"] == {"file": "0xffff888000001000", "buf": "0x2", "count": 0, "pos": "0x0"}, e
+assert sorted(o["ret"] for o in by["fbt:vmlinux:vfs_read:return"]) == [0, 1, 2]
+PY
+then pass btf_json; else fail btf_json "typed JSON"; fi
+
+# -l -v: the C prototype of each function with BTF (libbpf's btf_dump)
+run env FAKEDEV_TYPED=1 PVFBT_BTF_DIR="$BTF" $P -l -v -n 'fbt::typed*:entry' -n 'fbt::vfs_read:entry' \
+	-n 'fbt:ext4::return' -n 'fbt::do_int3:entry'
+sed -E 's/ +/ /g; s/^ //' "$T/out" >"$T/got"
+cat >"$T/want" <<'W'
+ID PROVIDER MODULE FUNCTION NAME STATE
+2 fbt vmlinux vfs_read entry ok ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)
+6 fbt vmlinux do_int3 entry excluded: trap-path
+11 fbt ext4 ext4_file_read_iter return ok ssize_t ext4_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+16 fbt vmlinux typed_ints entry ok long int typed_ints(int a, unsigned int b, short int c, unsigned char d, long long int e, char f)
+18 fbt vmlinux typed_enum entry ok enum fake_mode typed_enum(enum fake_mode m, _Bool on, enum fake_mode m2, enum fake_mode m3, const char *name, void (*cb)(int))
+20 fbt vmlinux typed_void entry ok void typed_void(void)
+22 fbt vmlinux typed_va entry ok int typed_va(const char *fmt, ...)
+24 fbt vmlinux typed_stop entry ok _Bool typed_stop(int x, struct pair p, int y)
+26 fbt vmlinux typed_many entry ok void *typed_many(long int a1, long int a2, long int a3, long int a4, long int a5, long int a6, long int a7, long int a8)
+28 fbt vmlinux typed_float entry ok double typed_float(double d, int x)
+30 fbt vmlinux typed_twice entry ok
+32 fbt vmlinux typed_twice entry ok
+34 fbt nobtf typed_enum entry ok
+W
+if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/got" && [ ! -s "$T/err" ]
+then pass btf_list_prototypes
+else diff "$T/want" "$T/got" | head -20 | sed 's/^/# /'; fail btf_list_prototypes "-l -v prototypes"; fi
+
+# Without BTF: today's output, and one line on stderr saying so
+rm -f "$T/done"
+FAKEDEV_CALLS=5 run env FAKEDEV_TYPED=1 PVFBT_BTF_DIR="$T/nosuchdir" FAKEDEV_DONE_MARK="$T/done" \
+	$P -n 'fbt::typed_ints:' -n fbt::vfs_read:entry -c "while [ ! -e $T/done ]; do sleep 0.02; done"
+if [ "$(rc)" = 0 ] &&
+   [ "$(grep -c 'typed_ints:entry  0xdeadbeeffffffffb 0xffffffff00000007 0x1234ffff 0x1ff 0x8000000000000000 0x41$' "$T/out")" = 5 ] &&
+   [ "$(grep -c 'typed_ints:return  = 0xffffffffffffffea (-22)$' "$T/out")" = 5 ] &&
+   [ "$(grep -c 'vfs_read:entry  0xffff888000001000 0x2 0x0 0x0 0x0 0x0$' "$T/out")" = 5 ] &&
+   [ "$(grep -c BTF "$T/err")" = 1 ] &&
+   grep -qx "pvfbt: no kernel BTF ($T/nosuchdir/vmlinux: No such file or directory): arguments and return values are shown untyped" "$T/err"
+then pass btf_missing; else fail btf_missing "no BTF: raw output, said once"; fi
+run env FAKEDEV_TYPED=1 PVFBT_BTF_DIR="$T/nosuchdir" $P -l -v -n fbt::vfs_read:entry
+if [ "$(rc)" = 0 ] && grep -Eq '^ +2 +fbt +vmlinux +vfs_read +entry +ok$' "$T/out" &&
+   [ "$(grep -c BTF "$T/err")" = 1 ]
+then pass btf_missing_list; else fail btf_missing_list "no BTF: -l -v without prototypes"; fi

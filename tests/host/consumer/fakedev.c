@@ -38,6 +38,13 @@
  * extra J is fake_fn_J in vmlinux, except that J % 10 == 9 is fakemod's
  * fake_fn_(J-1) (a name in two modules); J % 7 == 3 has its entry and
  * J % 11 == 5 its return excluded.
+ *
+ * FAKEDEV_TYPED=1 adds the functions of typed[] after the base catalogue
+ * (before FAKEDEV_FUNCS's): each is called FAKEDEV_CALLS times by thread
+ * 4300 + K with the argument registers and rax given there (the values
+ * e2e.sh expects typed by fakebtf-vmlinux.c's prototypes).  typed_twice
+ * is there twice (an ambiguous name); the last typed_enum is in module
+ * "nobtf", which has no BTF.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +89,30 @@ static const struct {
 	{ "vmlinux", "tc_callee", 0, 0 },
 };
 #define NBASE		(sizeof(base_cat) / sizeof(base_cat[0]))
+
+static const struct {
+	const char *name;
+	uint64_t args[6], rax;
+} typed[] = {
+	{ "typed_ints", { 0xdeadbeeffffffffbULL, 0xffffffff00000007ULL,
+			  0x1234ffffULL, 0x1ffULL, 0x8000000000000000ULL,
+			  0x41ULL }, 0xffffffffffffffeaULL },
+	{ "typed_enum", { 2, 0x100, 77, 0xabcdfffffffdULL,
+			  0xffff888000003000ULL, 0xffffffff81000400ULL },
+	  0x100000001ULL },
+	{ "typed_void", { 1, 2, 3, 4, 5, 6 }, 0x1234 },
+	{ "typed_va", { 0xffff888000005000ULL, 1, 2, 3, 4, 5 },
+	  0x12345678fffffff4ULL },
+	{ "typed_stop", { 3, 4, 5, 6, 7, 8 }, 0x200 },
+	{ "typed_many", { 1, (uint64_t)-2, 3, 4, 5, 6 },
+	  0xffff888000004000ULL },
+	{ "typed_float", { 1, 2, 3, 4, 5, 6 }, 7 },
+	{ "typed_twice", { 1, 2, 3, 4, 5, 6 }, 7 },
+	{ "typed_twice", { 1, 2, 3, 4, 5, 6 }, 7 },
+	{ "typed_enum", { 0x100, 0, 0, 0, 0, 0 }, 0x2a },	/* in "nobtf" */
+};
+#define NTYPED		(sizeof(typed) / sizeof(typed[0]))
+static uint32_t ntyped;	/* NTYPED with FAKEDEV_TYPED=1, else 0 */
 #define TC_CALLER	6
 #define TC_CALLEE	7
 #define FUNC_ADDR(f)	(0xffffffff81000000ULL + (uint64_t)(f) * 64)
@@ -155,12 +186,13 @@ static void claim(void)
 
 static void catalogue_init(void)
 {
-	const char *e = getenv("FAKEDEV_FUNCS");
+	const char *e = getenv("FAKEDEV_FUNCS"), *t = getenv("FAKEDEV_TYPED");
 	uint32_t extra = e ? (uint32_t)atol(e) : 0, i;
 
 	if (cat)
 		return;
-	nfunc = NBASE + extra;
+	ntyped = t && atoi(t) ? NTYPED : 0;
+	nfunc = NBASE + ntyped + extra;
 	cat = calloc(nfunc, sizeof(*cat));
 	armed = calloc(2 * nfunc, 1);
 	stacked = calloc(2 * nfunc, 1);
@@ -172,8 +204,12 @@ static void catalogue_init(void)
 		cat[i].er = base_cat[i].er;
 		cat[i].rr = base_cat[i].rr;
 	}
+	for (i = 0; i < ntyped; i++) {
+		strcpy(cat[NBASE + i].mod, i == NTYPED - 1 ? "nobtf" : "vmlinux");
+		strcpy(cat[NBASE + i].name, typed[i].name);
+	}
 	for (i = 0; i < extra; i++) {
-		struct fake_func *f = &cat[NBASE + i];
+		struct fake_func *f = &cat[NBASE + ntyped + i];
 
 		strcpy(f->mod, i % 10 == 9 ? "fakemod" : "vmlinux");
 		snprintf(f->name, sizeof(f->name), "fake_fn_%u",
@@ -265,7 +301,7 @@ static int make_stack(const struct pvfbt_record *r, long call,
 
 static void push_ip(int cpu, uint32_t id, uint64_t ts, uint64_t sp,
 		    uint64_t a0, uint32_t tid, uint16_t flags, uint64_t ip,
-		    long call)
+		    long call, const uint64_t *args)
 {
 	struct pvfbt_record r;
 	struct pvfbt_stack_record st[PVFBT_STACK_RECS];
@@ -281,6 +317,8 @@ static void push_ip(int cpu, uint32_t id, uint64_t ts, uint64_t sp,
 	r.tid = tid;
 	r.args[0] = a0;
 	r.args[1] = id;
+	if (args)
+		memcpy(r.args, args, sizeof(r.args));
 	r.sp = sp;
 	r.ip = ip;
 	memcpy(r.comm, "fake\"comm\\", 11);
@@ -300,7 +338,7 @@ static void push(int cpu, uint32_t id, uint64_t ts, uint64_t sp, uint64_t a0,
 {
 	uint64_t ip = FUNC_ADDR(id / 2) + (id & 1 ? 0x30 + 8 * (call % 2) : 4);
 
-	push_ip(cpu, id, ts, sp, a0, tid, 0, ip, call);
+	push_ip(cpu, id, ts, sp, a0, tid, 0, ip, call, NULL);
 }
 
 static void mark(const char *env)
@@ -347,7 +385,8 @@ static void *generator(void *arg)
 					push_ip(c1, a + 1, ts + 500, sp,
 						0xdeadbeef, 4243 + f,
 						PVFBT_REC_TAILCALL,
-						FUNC_ADDR(TC_CALLER) + 0x20, i);
+						FUNC_ADDR(TC_CALLER) + 0x20, i,
+						NULL);
 				if (armed[b])
 					push(c1, b, ts + 501, sp,
 					     0xffff888000002000ULL, 4243 + f, i);
@@ -362,6 +401,21 @@ static void *generator(void *arg)
 				     4243 + f, i);
 			if (armed[2 * f + 1])
 				push(c1, 2 * f + 1, last[f], sp, i, 4243 + f, i);
+		}
+	/* The typed functions, one call after the other. */
+	for (i = 0; i < calls && !gen_stop && ntyped; i++)
+		for (f = NBASE; f < NBASE + ntyped && !gen_stop; f++) {
+			uint64_t ts = now_ns(), sp = 0xffffc90000b3ff58ULL;
+			uint64_t ra[6] = { typed[f - NBASE].rax };
+
+			if (armed[2 * f])
+				push_ip(0, 2 * f, ts, sp, 0, 4300 + f - NBASE,
+					0, FUNC_ADDR(f) + 4, i,
+					typed[f - NBASE].args);
+			if (armed[2 * f + 1])
+				push_ip(1, 2 * f + 1, ts + 1000, sp, 0,
+					4300 + f - NBASE, 0, FUNC_ADDR(f) + 0x30,
+					i, ra);
 		}
 	mark("FAKEDEV_DONE_MARK");
 	return NULL;

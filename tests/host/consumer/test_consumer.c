@@ -12,7 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "pvfbt.h"
+#include "btf.h"
 #include "drain.h"
 #include "kofile.h"
 #include "ksym.h"
@@ -1860,6 +1863,129 @@ static void test_ko_read(void)
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* Typed values from BTF: a BTF built with libbpf, read as the kernel's */
+
+static void fake_func(struct pvfbt_func *f, uint32_t fid, const char *mod,
+		      const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	f->fid = fid;
+	snprintf(f->module, sizeof(f->module), "%s", mod);
+	snprintf(f->name, sizeof(f->name), "%s", name);
+}
+
+static const char *fmt_arg(const struct fproto *p, int i, uint64_t raw)
+{
+	static char buf[128];
+
+	fval_format(buf, sizeof(buf), p, i < 0 ? &p->ret : &p->args[i], raw);
+	return buf;
+}
+
+static void test_btf_values(void)
+{
+	char dir[] = "/tmp/pvfbt-btf-XXXXXX", path[64], decl[256];
+	struct btf *b = btf__new_empty();
+	int s16, u16, u8, e16, e64, sch, pr, ub, u32t;
+	const void *raw;
+	uint32_t size;
+	struct pvfbt_func f;
+	const struct fproto *p;
+	struct kbtf *k;
+	const char *why;
+	FILE *fp;
+
+	CHECK(b != NULL && mkdtemp(dir) != NULL);
+	if (!b)
+		return;
+	s16 = btf__add_int(b, "short int", 2, BTF_INT_SIGNED);
+	u16 = btf__add_int(b, "short unsigned int", 2, 0);
+	u8 = btf__add_int(b, "unsigned char", 1, 0);
+	sch = btf__add_int(b, "signed char", 1, BTF_INT_SIGNED | BTF_INT_CHAR);
+	ub = btf__add_int(b, "_Bool", 1, BTF_INT_BOOL);
+	u32t = btf__add_typedef(b, "u16_t", u16);
+	e16 = btf__add_enum(b, "e16", 2);
+	btf__add_enum_value(b, "E_MINUS", -2);
+	btf__add_enum_value(b, "E_BIG", 0x7fff);
+	e64 = btf__add_enum64(b, "e64", 8, true);
+	btf__add_enum64_value(b, "E64_HIGH", 0x8000000000000001ULL);
+	/* short small(short s, u16_t u, e16 e, e64 f, signed char c, u8 b) */
+	pr = btf__add_func_proto(b, s16);
+	btf__add_func_param(b, "s", s16);
+	btf__add_func_param(b, "u", u32t);
+	btf__add_func_param(b, "e", e16);
+	btf__add_func_param(b, "f", e64);
+	btf__add_func_param(b, "c", sch);
+	btf__add_func_param(b, "", u8);	/* no name: arg5 */
+	btf__add_func(b, "small", BTF_FUNC_GLOBAL, pr);
+	/* dup: two FUNCs, two prototypes (static functions in two files) */
+	btf__add_func(b, "dup", BTF_FUNC_STATIC, pr);
+	pr = btf__add_func_proto(b, ub);
+	btf__add_func_param(b, "x", u8);
+	btf__add_func(b, "dup", BTF_FUNC_STATIC, pr);
+	/* same: two FUNCs, one prototype (one inline function, two copies) */
+	btf__add_func(b, "same", BTF_FUNC_STATIC, pr);
+	btf__add_func(b, "same", BTF_FUNC_STATIC, pr);
+	raw = btf__raw_data(b, &size);
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	fp = fopen(path, "w");
+	CHECK(raw && fp && fwrite(raw, 1, size, fp) == size);
+	if (fp)
+		fclose(fp);
+	btf__free(b);
+
+	setenv("PVFBT_BTF_DIR", dir, 1);
+	k = kbtf_open(&why);
+	unsetenv("PVFBT_BTF_DIR");
+	CHECK(k != NULL);
+	if (!k)
+		goto out;
+	fake_func(&f, 7, "vmlinux", "small");
+	btf_note_func(k, &f);
+	p = btf_proto(k, &f);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK(btf_proto(k, &f) == p);	/* cached by fid */
+		CHECK_EQ_U(p->nr_args, 6);
+		CHECK_EQ_U(p->more, 0);
+		CHECK_STR(p->args[5].name, "arg5");
+		CHECK_STR(fmt_arg(p, 0, 0x1234fffe), "-2");
+		CHECK_STR(fmt_arg(p, 1, 0xffffffffffff8000ULL), "32768");
+		CHECK_STR(fmt_arg(p, 2, 0xaaaafffe), "E_MINUS");
+		CHECK_STR(fmt_arg(p, 2, 0x7fff), "E_BIG");
+		CHECK_STR(fmt_arg(p, 2, 0x10005), "5");
+		CHECK_STR(fmt_arg(p, 2, 0x8000), "-32768");
+		CHECK_STR(fmt_arg(p, 3, 0x8000000000000001ULL), "E64_HIGH");
+		CHECK_STR(fmt_arg(p, 3, 3), "3");
+		CHECK_STR(fmt_arg(p, 4, 0x180), "-128");
+		CHECK_STR(fmt_arg(p, 5, 0x1ff), "255");
+		CHECK_STR(fmt_arg(p, -1, 0xffff), "-1");
+		CHECK(!btf_proto_decl(k, p, decl, sizeof(decl)));
+		CHECK_STR(decl, "short int small(short int s, u16_t u, enum e16 e, "
+			  "enum e64 f, signed char c, unsigned char)");
+	}
+	fake_func(&f, 8, "vmlinux", "dup");
+	CHECK(btf_proto(k, &f) == NULL);	/* which of the two? */
+	fake_func(&f, 9, "vmlinux", "same");
+	p = btf_proto(k, &f);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_STR(fmt_arg(p, -1, 0x100), "false");
+		CHECK_STR(fmt_arg(p, -1, 0x101), "true");
+	}
+	/* Two catalogue functions of one name: neither is typed. */
+	fake_func(&f, 10, "vmlinux", "small");
+	btf_note_func(k, &f);
+	CHECK(btf_proto(k, &f) == NULL);
+	fake_func(&f, 11, "nomod", "small");
+	CHECK(btf_proto(k, &f) == NULL);	/* no module BTF */
+	kbtf_close(k);
+out:
+	unlink(path);
+	rmdir(dir);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1899,6 +2025,7 @@ static const struct {
 	{ "drain_stack_holdback_overrun", test_drain_stack_holdback_overrun },
 	{ "drain_pipeline_count_latency", test_drain_pipeline },
 	{ "ko_read_symtab", test_ko_read },
+	{ "btf_values", test_btf_values },
 };
 
 int main(void)
