@@ -6,13 +6,17 @@ show() { echo; echo "# $*"; "$@"; }
 insmod /pvfbt.ko
 show pvfbt --status
 show pvfbt -l -n 'fbt::vfs_read*:'
-show pvfbt -l -v -n 'fbt::xen_iret:' -n 'fbt::exc_int3:' -n 'fbt::__x64_sys_read:'
+show pvfbt -l -v -n 'fbt::vfs_read:' -n 'fbt::ksys_read:' -n 'fbt::do_sys_openat2:' -n 'fbt::xen_iret:'
 show pvfbt -n 'fbt::sys_*:entry' -c 'cat /etc/passwd'
+head -c 2000 /dev/zero | tr '\0' x >/tmp/data
+show pvfbt -n 'fbt::vfs_read:' --comm readn -c 'readn /tmp/data 832'
+show pvfbt -n 'fbt::do_sys_openat2:' --comm cat -c 'cat /etc/passwd /nonexistent' || true	# cat exits 1
 show pvfbt --count -n 'fbt::sys_getppid:' -c 'getppid-loop 10000'
 show pvfbt --latency -n 'fbt::vfs_read:' -c 'cat /etc/passwd'
 show pvfbt --stack -n 'fbt::vfs_read:entry' --comm cat -c 'cat /etc/passwd'
 show pvfbt --count --stack -n 'fbt::ksys_read:entry' -c 'cat /etc/passwd'
 show pvfbt -n 'fbt::__x64_sys_read:' -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
 show pvfbt --json -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
+show env PVFBT_BTF_DIR=/nonexistent pvfbt -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
 show pvfbt --count -n 'fbt::sys_*:entry' -c 'sh -c "ls / >/dev/null; cat /etc/passwd >/dev/null"'
 rmmod pvfbt
