@@ -60,7 +60,7 @@ deb_depends() {	# DEB: its Depends, first alternatives, one a line, NAME=VERSION
 
 host_pkgs=(make gcc libc6-dev libelf-dev pkg-config kmod cpio xz-utils zstd
 	   busybox-static qemu-system-x86 libcapstone-dev binutils dkms
-	   libbpf-dev dwarves)
+	   libbpf-dev pahole)
 install_missing "${host_pkgs[@]}"
 
 # The Xen hypervisor: an ELF multiboot image that QEMU's -kernel loads.
