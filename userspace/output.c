@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "syscall.h"
 
 int cat_index(struct catalogue *c)
 {
@@ -154,7 +155,8 @@ static void text_comm(char *out, const char *comm)
 	out[n] = '\0';
 }
 
-void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe)
+void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe,
+		      const struct sysdesc *sys, const struct evstr *str)
 {
 	char comm[17];
 
@@ -164,9 +166,15 @@ void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe)
 		r->pid, r->tid, comm, probe);
 	if ((r->probe_id & 1) && (r->flags & PVFBT_REC_TAILCALL)) {
 		fputs("  (tail call)", f);
+	} else if ((r->probe_id & 1) && sys) {
+		fputs("  ", f);
+		sys_print_return(f, (int64_t)r->args[0]);
 	} else if (r->probe_id & 1) {
 		fprintf(f, "  = 0x%" PRIx64 " (%" PRId64 ")", (uint64_t)r->args[0],
 			(int64_t)r->args[0]);
+	} else if (sys && (r->flags & PVFBT_REC_SYSCALL)) {
+		fputs("  ", f);
+		sys_print_entry(f, sys, r, str);
 	} else {
 		int i;
 
@@ -194,7 +202,8 @@ void print_stack_text(FILE *f, const struct kstack *stack,
 }
 
 void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
-		      const struct kstack *stack, const struct ksyms *ks)
+		      const struct kstack *stack, const struct ksyms *ks,
+		      const struct sysdesc *sys, const struct evstr *str)
 {
 	fprintf(f, "{\"ts\":%" PRIu64 ",\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
 		(uint64_t)r->ts, r->cpu, r->pid, r->tid);
@@ -206,6 +215,11 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
 		fputs(",\"tailcall\":true", f);
 	} else if (r->probe_id & 1) {
 		fprintf(f, ",\"retval\":%" PRId64, (int64_t)r->args[0]);
+		if (sys) {
+			putc(',', f);
+			if (!sys_json_errno(f, (int64_t)r->args[0]))
+				fputs("\"errno\":null", f);
+		}
 	} else {
 		int i;
 
@@ -213,6 +227,10 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
 		for (i = 0; i < 6; i++)
 			fprintf(f, "%s%" PRIu64, i ? "," : "", (uint64_t)r->args[i]);
 		putc(']', f);
+		if (sys && (r->flags & PVFBT_REC_SYSCALL)) {
+			putc(',', f);
+			sys_json_entry(f, sys, r, str);
+		}
 	}
 	if (r->flags & PVFBT_REC_NMI)
 		fputs(",\"nmi\":true", f);

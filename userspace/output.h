@@ -38,9 +38,19 @@ void json_string(FILE *f, const char *s, size_t n);
  * gets "stack":["vfs_read+0x5",...] and, if it is incomplete,
  * "stack_incomplete":true.
  */
-void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe);
+struct sysdesc;
+struct evstr;
+/*
+ * sys: the system call whose handler the probe is on (NULL: none).  Then a
+ * PVFBT_REC_SYSCALL entry prints as the call, "openat(dfd=AT_FDCWD,
+ * filename="/etc/passwd", ...)" (str: its strings), and a return as
+ * "= 3" or "= -2 ENOENT"; JSON gets "syscall", "argv" and "errno".
+ */
+void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe,
+		      const struct sysdesc *sys, const struct evstr *str);
 void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
-		      const struct kstack *stack, const struct ksyms *ks);
+		      const struct kstack *stack, const struct ksyms *ks,
+		      const struct sysdesc *sys, const struct evstr *str);
 /* One line per frame, "        vfs_read+0x5", then "        [stack incomplete]"
  * if it is. */
 #define STACK_INDENT		"        "

@@ -30,6 +30,7 @@
 #include "output.h"
 #include "select.h"
 #include "spec.h"
+#include "syscall.h"
 
 #define EXIT_USAGE	2
 #define POLL_MS		100
@@ -461,9 +462,107 @@ struct session {
 	struct stack_counts scounts;	/* --count --stack */
 	struct ksyms ksyms;		/* --stack */
 	struct lat lat;
+	struct syscalls *sys;		/* events and JSON: system calls decoded */
+	const struct sysdesc **sysd;	/* [cat.nr_fid]: NULL if not one */
 	uint64_t events;
 	int out_err;
 };
+
+/*
+ * The system calls among the selected probes (events and JSON only: counts
+ * need no arguments, and strings cost a copy per hit).  Their entry probes
+ * are enabled with PVFBT_ENABLE_SYSCALL and their string arguments.
+ * flags[i]: the extra enable flags of sel->ids[i].
+ */
+static void find_syscalls(struct session *s, const struct selection *sel,
+			  uint32_t *flags)
+{
+	size_t i;
+
+	if (opt.mode != M_EVENTS && opt.mode != M_JSON)
+		return;
+	s->sys = sys_open();
+	s->sysd = calloc(s->cat.nr_fid ? s->cat.nr_fid : 1, sizeof(*s->sysd));
+	if (!s->sys || !s->sysd)
+		die(1, "out of memory");
+	for (i = 0; i < sel->nr; i++) {
+		uint32_t fid = sel->ids[i] / 2;
+		const struct pvfbt_func *f = cat_fid(&s->cat, fid);
+		char mod[PVFBT_MODNAME_LEN + 1], fn[PVFBT_NAME_LEN + 1];
+
+		if (!f || fid >= s->cat.nr_fid)
+			continue;
+		snprintf(mod, sizeof(mod), "%.*s", (int)sizeof(f->module), f->module);
+		snprintf(fn, sizeof(fn), "%.*s", (int)sizeof(f->name), f->name);
+		s->sysd[fid] = sys_lookup(s->sys, mod, fn);
+		if (s->sysd[fid] && !(sel->ids[i] & 1))
+			flags[i] = sys_enable_flags(s->sysd[fid]);
+	}
+}
+
+/*
+ * Enable the selection: one PVFBT_IOC_ENABLE per distinct flags value (the
+ * flags of a call apply to all its ids).  What another tool owns is
+ * dropped with a warning and the rest enabled.  0, or -1 with errno.
+ */
+static int enable_probes(int fd, struct selection *sel, uint32_t base,
+			 uint32_t *flags)
+{
+	uint32_t *ids = malloc((sel->nr ? sel->nr : 1) * sizeof(*ids));
+	size_t i, k, done = 0;
+	int rc = 0;
+
+	if (!ids)
+		die(1, "out of memory");
+	while (done < sel->nr && !rc) {
+		struct pvfbt_enable en;
+		uint32_t want = UINT32_MAX;
+		size_t n = 0;
+
+		/* The smallest flags value not enabled yet. */
+		for (i = 0; i < sel->nr; i++)
+			if (flags[i] != UINT32_MAX && flags[i] < want)
+				want = flags[i];
+		for (i = 0; i < sel->nr; i++)
+			if (flags[i] == want)
+				ids[n++] = sel->ids[i];
+		memset(&en, 0, sizeof(en));
+		en.size = sizeof(en);
+		en.count = (uint32_t)n;
+		en.ids = (uintptr_t)ids;
+		en.flags = base | want;
+		rc = ioctl(fd, PVFBT_IOC_ENABLE, &en);
+		if (rc && errno == EBUSY) {
+			struct selection part = { .ids = ids, .nr = n };
+
+			if (drop_foreign(fd, &part)) {
+				/* What another tool owns is refused: the rest. */
+				en.count = (uint32_t)part.nr;
+				en.done = 0;
+				rc = part.nr ? ioctl(fd, PVFBT_IOC_ENABLE, &en) :
+					       (errno = EBUSY, -1);
+				if (!rc) {
+					/* Drop the refused from the selection. */
+					for (i = 0, k = 0; i < sel->nr; i++) {
+						if (flags[i] == want &&
+						    !selection_has(&part, sel->ids[i]))
+							continue;
+						sel->ids[k] = sel->ids[i];
+						flags[k++] = flags[i];
+					}
+					sel->nr = k;
+					n = part.nr;
+				}
+			}
+		}
+		for (i = 0; i < sel->nr && !rc; i++)
+			if (flags[i] == want)
+				flags[i] = UINT32_MAX;
+		done += rc ? 0 : n;
+	}
+	free(ids);
+	return rc;
+}
 
 static void handle_record(const struct pvfbt_record *r,
 			  const struct kstack *stack, void *arg)
@@ -471,7 +570,11 @@ static void handle_record(const struct pvfbt_record *r,
 	struct session *s = arg;
 	char name[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 32];
 
+	const struct sysdesc *sys = NULL;
+
 	s->events++;	/* events only: stack records are not records */
+	if (s->sysd && r->probe_id / 2 < s->cat.nr_fid)
+		sys = s->sysd[r->probe_id / 2];
 	if (!opt.stack)
 		stack = NULL;
 	switch (opt.mode) {
@@ -490,9 +593,10 @@ static void handle_record(const struct pvfbt_record *r,
 			return;
 		probe_fullname(name, sizeof(name), &s->cat, r->probe_id);
 		if (opt.mode == M_JSON) {
-			print_event_json(s->out, r, name, stack, &s->ksyms);
+			print_event_json(s->out, r, name, stack, &s->ksyms, sys,
+					 drain_strings(r));
 		} else {
-			print_event_text(s->out, r, name);
+			print_event_text(s->out, r, name, sys, drain_strings(r));
 			if (stack)
 				print_stack_text(s->out, stack, &s->ksyms);
 		}
@@ -764,6 +868,7 @@ static int cmd_trace(struct spec *specs)
 	struct selection sel;
 	struct drainer d;
 	struct pvfbt_enable en;
+	uint32_t *eflags;
 	int rc;
 	struct sigaction sa;
 	void **bases;
@@ -891,18 +996,12 @@ static int cmd_trace(struct spec *specs)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&en, 0, sizeof(en));
-	en.size = sizeof(en);
-	en.count = (uint32_t)sel.nr;
-	en.ids = (uintptr_t)sel.ids;
-	en.flags = opt.stack ? PVFBT_ENABLE_STACK : 0;
-	rc = ioctl(fd, PVFBT_IOC_ENABLE, &en);
-	if (rc && errno == EBUSY && drop_foreign(fd, &sel)) {
-		/* What another tool owns is refused: enable the rest. */
-		en.count = (uint32_t)sel.nr;
-		en.done = 0;
-		rc = sel.nr ? ioctl(fd, PVFBT_IOC_ENABLE, &en) : (errno = EBUSY, -1);
-	}
+	eflags = calloc(sel.nr ? sel.nr : 1, sizeof(*eflags));
+	if (!eflags)
+		die(1, "out of memory");
+	find_syscalls(&s, &sel, eflags);
+	rc = enable_probes(fd, &sel, opt.stack ? PVFBT_ENABLE_STACK : 0, eflags);
+	free(eflags);
 	if (rc) {
 		int e = errno;
 
@@ -1031,6 +1130,8 @@ static int cmd_trace(struct spec *specs)
 	if (opt.mode == M_LATENCY)
 		lat_free(&s.lat);
 	selection_free(&sel);
+	sys_close(s.sys);
+	free(s.sysd);
 	cat_free(&s.cat);
 	if (ret)
 		return ret;

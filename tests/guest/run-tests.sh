@@ -84,6 +84,65 @@ t_read_args() {
 	no_missed_steps $T/r
 }
 
+# System calls print as strace prints them: arguments from the user's
+# registers, strings copied by the module, errno names (issue 15).
+# ret_after FILE STRING: what the first return after the first line holding
+# STRING says ("= 3"); one thread runs there: the next return is its.
+ret_after() {
+	awk -v s="$2" 'index($0, s) { on = 1; next }
+		on && /:return  / { sub(/.*:return  /, ""); print; exit }' "$1"
+}
+
+t_syscall_args() {
+	O='fbt:vmlinux:__x64_sys_openat'
+	pvfbt --comm cat -n 'fbt::sys_openat:' -c 'cat /etc/passwd' >$T/o 2>&1
+	cat $T/o
+	grep -q '^root:' $T/o || fail "cat printed no /etc/passwd"
+	[ "$(grep -cE "$O:entry  openat\(dfd=AT_FDCWD, filename=\"/etc/passwd\", flags=O_RDONLY([|]O_LARGEFILE)?, mode=0\)$" $T/o)" = 1 ] ||
+		fail "not one openat entry naming /etc/passwd"
+	ret_after $T/o 'filename="/etc/passwd"' | grep -Eqx '= [3-9]' || fail "no descriptor returned"
+	pvfbt --comm cat -n 'fbt::sys_openat:' -c 'cat /nonexistent' >$T/n 2>&1 || :
+	cat $T/n
+	grep -q 'filename="/nonexistent"' $T/n || fail "no /nonexistent"
+	[ "$(ret_after $T/n 'filename="/nonexistent"')" = "= -2 ENOENT" ] || fail "no ENOENT return"
+	# A path longer than the module keeps (256 bytes): cut and marked.
+	x=$(printf '%0250d' 0 | tr 0 x)
+	pvfbt --comm sysargs -n 'fbt::sys_openat:' -c 'sysargs long 300' >$T/l 2>&1
+	cat $T/l
+	grep -q '^errno=ENAMETOOLONG$' $T/l || fail "sysargs long"
+	grep -q "filename=\"/tmp/${x}x\"\.\.\., flags=O_RDONLY|O_CLOEXEC" $T/l ||
+		fail "long path not cut at 256 bytes with ..."
+	[ "$(ret_after $T/l 'filename="/tmp/xxx')" = "= -36 ENAMETOOLONG" ] || fail "no ENAMETOOLONG return"
+	# Unreadable: not mapped, and mapped but never touched (the copy
+	# cannot fault the page in; the kernel's own copy does).
+	pvfbt --comm sysargs -n 'fbt::sys_openat:' -c 'sysargs badptr' >$T/b 2>&1
+	cat $T/b
+	grep -q "filename=0x8 (unreadable: EFAULT)" $T/b || fail "bad pointer"
+	[ "$(ret_after $T/b 'filename=0x8 ')" = "= -14 EFAULT" ] || fail "no EFAULT return"
+	pvfbt --comm sysargs -n 'fbt::sys_openat:' -c 'sysargs untouched' >$T/u 2>&1
+	cat $T/u
+	grep -Eq "filename=0x[0-9a-f]+ \(unreadable: EFAULT\)" $T/u || fail "untouched page"
+	[ "$(ret_after $T/u 'unreadable: EFAULT')" = "= -2 ENOENT" ] || fail "untouched: no ENOENT return"
+	# JSON carries the same, typed.
+	pvfbt --json --comm cat -n 'fbt::sys_openat:' -c 'cat /nonexistent' >$T/j 2>&1 || :
+	grep -q '"syscall":"openat","argv":{"dfd":"AT_FDCWD","filename":"/nonexistent","flags":"O_RDONLY' $T/j ||
+		{ cat $T/j; fail "JSON entry"; }
+	grep -q '"retval":-2,"errno":"ENOENT"' $T/j || { cat $T/j; fail "JSON return"; }
+	# A system call without strings: its own arguments, not the regs pointer.
+	pvfbt --comm readn -n 'fbt::sys_read:entry' -c "readn /etc/passwd 77" >$T/r 2>&1
+	grep -Eq "__x64_sys_read:entry  read\(fd=[0-9]+, buf=0x[0-9a-f]+, count=77\)$" $T/r ||
+		{ cat $T/r; fail "read(count=77)"; }
+	# Strings and a stack on one event: both read back, in order.
+	pvfbt --stack --comm cat -n 'fbt::sys_openat:entry' -c 'cat /etc/passwd' >$T/s 2>&1
+	awk 'index($0, "filename=\"/etc/passwd\"") { getline; print; exit }' $T/s |
+		grep -Eq '^ +__x64_sys_openat\+0x[0-9a-f]+$' || { cat $T/s; fail "--stack after strings"; }
+	! grep -q incomplete $T/s || { cat $T/s; fail "incomplete strings or stack"; }
+	# Counting pays no copies: plain records, exact.
+	pvfbt --count -n 'fbt::sys_getppid:entry' -c "getppid-loop 500" >$T/c 2>&1
+	[ "$(count_of $T/c fbt:vmlinux:__x64_sys_getppid:entry)" = 500 ] || { cat $T/c; fail "count"; }
+	no_missed_steps $T/o
+}
+
 t_shapes() {
 	insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
 	R=/sys/kernel/debug/pvfbt_test/run
@@ -863,7 +922,7 @@ t_unload() {
 	insmod /pvfbt.ko && rmmod pvfbt || fail "second load/unload"
 }
 
-tests="load environment nonroot_refused bad_specs getppid_exact read_args shapes
+tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args shapes
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step
 	list_uffd footprint cpu_hotplug pidns unload"

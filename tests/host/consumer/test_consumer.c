@@ -1021,9 +1021,9 @@ static char *capture_event(const struct pvfbt_record *r, const char *probe,
 	FILE *f = open_memstream(&buf, &len);
 
 	if (json)
-		print_event_json(f, r, probe, NULL, NULL);
+		print_event_json(f, r, probe, NULL, NULL, NULL, NULL);
 	else
-		print_event_text(f, r, probe);
+		print_event_text(f, r, probe, NULL, NULL);
 	fclose(f);
 	return buf;
 }
@@ -1166,9 +1166,9 @@ static char *capture_event_stack(const struct pvfbt_record *r,
 	FILE *f = open_memstream(&buf, &len);
 
 	if (json) {
-		print_event_json(f, r, probe, st, k);
+		print_event_json(f, r, probe, st, k, NULL, NULL);
 	} else {
-		print_event_text(f, r, probe);
+		print_event_text(f, r, probe, NULL, NULL);
 		if (st)
 			print_stack_text(f, st, k);
 	}
