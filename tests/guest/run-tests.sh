@@ -137,6 +137,9 @@ t_syscall_args() {
 	awk 'index($0, "filename=\"/etc/passwd\"") { getline; print; exit }' $T/s |
 		grep -Eq '^ +__x64_sys_openat\+0x[0-9a-f]+$' || { cat $T/s; fail "--stack after strings"; }
 	! grep -q incomplete $T/s || { cat $T/s; fail "incomplete strings or stack"; }
+	# Flags the module must refuse change nothing.
+	sysargs badflags >$T/f 2>&1 || { cat $T/f; fail "badflags"; }
+	grep -qx 'badflags ok' $T/f || { cat $T/f; fail "badflags"; }
 	# Counting pays no copies: plain records, exact.
 	pvfbt --count -n 'fbt::sys_getppid:entry' -c "getppid-loop 500" >$T/c 2>&1
 	[ "$(count_of $T/c fbt:vmlinux:__x64_sys_getppid:entry)" = 500 ] || { cat $T/c; fail "count"; }
