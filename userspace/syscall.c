@@ -11,11 +11,18 @@
  *     names, mount's types), unless the next argument is a length, by its
  *     name (len, size, count, bufsiz): then it is a buffer (read's and
  *     write's buf, getcwd's, readlink's, mq_timedsend's message);
- *   - an int argument whose name ends in "fd" is a descriptor (AT_FDCWD
- *     printed by name);
+ *   - an integer argument whose name ends in "fd" is a descriptor, an
+ *     int whatever its declared type (mmap's is unsigned long): -1, and
+ *     AT_FDCWD by name;
  *   - "flags" of open, openat and open_by_handle_at are open(2) flags;
+ *     "flag"/"flags" of the other *at calls, statx and execveat are AT_*
+ *     flags; mmap's, mprotect's "prot" PROT_*, mmap's "flags" MAP_*;
  *   - a umode_t is a mode, in octal;
+ *   - an unsigned long called addr, start, brk or arg is an address, and
+ *     a "cmd" is printed in hex;
  *   - other integer types by their size and sign, pointers in hex.
+ * The flag names come from the C library's headers (<fcntl.h>,
+ * <sys/mman.h>): only which names to try is listed here.
  * Every argument is passed as a full register: an int's upper 32 bits are
  * not part of it (the kernel's SYSCALL_DEFINE wrappers truncate too).
  */
@@ -24,6 +31,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "syscall.h"
@@ -172,6 +180,11 @@ static void classify(struct sysdesc *d)
 {
 	int open_family = !strcmp(d->name, "open") || !strcmp(d->name, "openat") ||
 			  !strcmp(d->name, "open_by_handle_at");
+	int at_family = !open_family && strcmp(d->name, "renameat2") &&
+			(ends_with(d->name, "at") || ends_with(d->name, "at2") ||
+			 !strcmp(d->name, "statx") || !strcmp(d->name, "execveat"));
+	int mm = !strcmp(d->name, "mmap") || !strcmp(d->name, "mprotect") ||
+		 !strcmp(d->name, "pkey_mprotect");
 	unsigned i;
 
 	for (i = 0; i < d->nargs; i++) {
@@ -187,9 +200,22 @@ static void classify(struct sysdesc *d)
 			a->kind = SA_MODE;
 		} else if (open_family && !strcmp(a->name, "flags")) {
 			a->kind = SA_OFLAGS;
-		} else if (size == 4 && ends_with(a->name, "fd")) {
+		} else if (at_family && (!strcmp(a->name, "flag") || !strcmp(a->name, "flags"))) {
+			a->kind = SA_ATFLAGS;
+		} else if (mm && !strcmp(a->name, "prot")) {
+			a->kind = SA_PROT;
+		} else if (!strcmp(d->name, "mmap") && !strcmp(a->name, "flags")) {
+			a->kind = SA_MAPFLAGS;
+		} else if (size && ends_with(a->name, "fd")) {
 			a->kind = SA_FD;
 			a->size = 4;
+		} else if (size == 8 && !sign &&
+			   (!strcmp(a->name, "addr") || !strcmp(a->name, "start") ||
+			    !strcmp(a->name, "brk") || !strcmp(a->name, "arg"))) {
+			a->kind = SA_ADDR;
+		} else if (size && !strcmp(a->name, "cmd")) {
+			a->kind = SA_XNUM;
+			a->size = (uint8_t)size;
 		} else if (size) {
 			a->kind = sign ? SA_SIGNED : SA_UNSIGNED;
 			a->size = (uint8_t)size;
@@ -326,6 +352,102 @@ void sys_oflags(char *buf, size_t len, uint64_t flags)
 		snprintf(buf + n, len - n, "|%#" PRIx32, left);
 }
 
+struct flagname {
+	uint64_t bit;
+	const char *name;
+};
+
+/* NAME|NAME|0x..., or ZERO for 0. */
+static void put_flags(char *buf, size_t len, uint64_t v,
+		      const struct flagname *t, size_t n, const char *zero)
+{
+	size_t i, k = 0;
+
+	buf[0] = '\0';
+	if (!v) {
+		snprintf(buf, len, "%s", zero);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].bit && (v & t[i].bit) == t[i].bit) {
+			v &= ~t[i].bit;
+			if (k < len)
+				k += (size_t)snprintf(buf + k, len - k, "%s%s",
+						      k ? "|" : "", t[i].name);
+		}
+	}
+	if (v && k < len)
+		snprintf(buf + k, len - k, "%s%#" PRIx64, k ? "|" : "", v);
+}
+
+#define FLAG(x)	{ x, #x }
+static void at_flags(char *buf, size_t len, uint64_t v, int unlinkat)
+{
+	static const struct flagname t[] = {
+		FLAG(AT_SYMLINK_NOFOLLOW), FLAG(AT_SYMLINK_FOLLOW),
+		FLAG(AT_NO_AUTOMOUNT), FLAG(AT_EMPTY_PATH),
+		FLAG(AT_STATX_FORCE_SYNC), FLAG(AT_STATX_DONT_SYNC),
+		FLAG(AT_RECURSIVE),
+	};
+	/* 0x200 is AT_REMOVEDIR for unlinkat, AT_EACCESS for faccessat. */
+	struct flagname extra = unlinkat ? (struct flagname)FLAG(AT_REMOVEDIR) :
+					   (struct flagname)FLAG(AT_EACCESS);
+	char rest[200];
+
+	if (v & extra.bit) {
+		put_flags(rest, sizeof(rest), v & ~extra.bit, t,
+			  sizeof(t) / sizeof(t[0]), "");
+		snprintf(buf, len, "%s%s%s", extra.name, rest[0] ? "|" : "", rest);
+		return;
+	}
+	put_flags(buf, len, v, t, sizeof(t) / sizeof(t[0]), "0");
+}
+
+static void prot_flags(char *buf, size_t len, uint64_t v)
+{
+	static const struct flagname t[] = {
+		FLAG(PROT_READ), FLAG(PROT_WRITE), FLAG(PROT_EXEC),
+		FLAG(PROT_GROWSDOWN), FLAG(PROT_GROWSUP),
+	};
+
+	put_flags(buf, len, v, t, sizeof(t) / sizeof(t[0]), "PROT_NONE");
+}
+
+static void map_flags(char *buf, size_t len, uint64_t v)
+{
+	static const struct flagname t[] = {
+		FLAG(MAP_SHARED_VALIDATE), FLAG(MAP_SHARED), FLAG(MAP_PRIVATE),
+		FLAG(MAP_FIXED), FLAG(MAP_ANONYMOUS), FLAG(MAP_32BIT),
+		FLAG(MAP_GROWSDOWN), FLAG(MAP_DENYWRITE), FLAG(MAP_EXECUTABLE),
+		FLAG(MAP_LOCKED), FLAG(MAP_NORESERVE), FLAG(MAP_POPULATE),
+		FLAG(MAP_NONBLOCK), FLAG(MAP_STACK), FLAG(MAP_HUGETLB),
+		FLAG(MAP_SYNC), FLAG(MAP_FIXED_NOREPLACE),
+	};
+
+	put_flags(buf, len, v, t, sizeof(t) / sizeof(t[0]), "0");
+}
+
+/* Text of a flags-like argument into buf; 0 if a is not one. */
+static int flag_text(char *buf, size_t len, const struct sysdesc *d,
+		     const struct sysarg *a, uint64_t v)
+{
+	switch (a->kind) {
+	case SA_OFLAGS:
+		sys_oflags(buf, len, v);
+		return 1;
+	case SA_ATFLAGS:
+		at_flags(buf, len, (uint32_t)v, !strcmp(d->name, "unlinkat"));
+		return 1;
+	case SA_PROT:
+		prot_flags(buf, len, (uint32_t)v);
+		return 1;
+	case SA_MAPFLAGS:
+		map_flags(buf, len, (uint32_t)v);
+		return 1;
+	}
+	return 0;
+}
+
 static int64_t sext(uint64_t v, unsigned size)
 {
 	unsigned shift = 64 - 8 * size;
@@ -373,11 +495,15 @@ static void put_errno_name(FILE *f, int e)
 		fprintf(f, "errno %d", e);
 }
 
-static void put_arg(FILE *f, const struct sysarg *a, uint64_t v,
-		    const struct evstr *str, unsigned i)
+static void put_arg(FILE *f, const struct sysdesc *d, const struct sysarg *a,
+		    uint64_t v, const struct evstr *str, unsigned i)
 {
 	char buf[256];
 
+	if (flag_text(buf, sizeof(buf), d, a, v)) {
+		fputs(buf, f);
+		return;
+	}
 	switch (a->kind) {
 	case SA_STR:
 		if (!v) {
@@ -393,6 +519,7 @@ static void put_arg(FILE *f, const struct sysarg *a, uint64_t v,
 		}
 		break;
 	case SA_PTR:
+	case SA_ADDR:
 		if (v)
 			fprintf(f, "0x%" PRIx64, v);
 		else
@@ -404,9 +531,8 @@ static void put_arg(FILE *f, const struct sysarg *a, uint64_t v,
 		else
 			fprintf(f, "%" PRId64, sext(v, 4));
 		break;
-	case SA_OFLAGS:
-		sys_oflags(buf, sizeof(buf), v);
-		fputs(buf, f);
+	case SA_XNUM:
+		fprintf(f, "%#" PRIx64, zext(v, a->size));
 		break;
 	case SA_MODE:
 		fprintf(f, "%#" PRIo64, zext(v, 4) & 07777);
@@ -431,7 +557,7 @@ void sys_print_entry(FILE *f, const struct sysdesc *d,
 	fprintf(f, "%s(", d->name);
 	for (i = 0; i < d->nargs; i++) {
 		fprintf(f, "%s%s=", i ? ", " : "", d->args[i].name);
-		put_arg(f, &d->args[i], r->args[i], str, i);
+		put_arg(f, d, &d->args[i], r->args[i], str, i);
 	}
 	putc(')', f);
 	if (str && str->incomplete)
@@ -478,6 +604,10 @@ void sys_json_entry(FILE *f, const struct sysdesc *d,
 			putc(',', f);
 		json_string(f, a->name, sizeof(a->name));
 		putc(':', f);
+		if (flag_text(buf, sizeof(buf), d, a, v)) {
+			json_string(f, buf, sizeof(buf));
+			continue;
+		}
 		switch (a->kind) {
 		case SA_STR:
 			if (v && str && (str->mask & (1u << i)) && str->len[i] >= 0)
@@ -493,9 +623,8 @@ void sys_json_entry(FILE *f, const struct sysdesc *d,
 			else
 				fprintf(f, "%" PRId64, sext(v, 4));
 			break;
-		case SA_OFLAGS:
-			sys_oflags(buf, sizeof(buf), v);
-			json_string(f, buf, sizeof(buf));
+		case SA_XNUM:
+			fprintf(f, "\"%#" PRIx64 "\"", zext(v, a->size));
 			break;
 		case SA_MODE:
 			fprintf(f, "\"%#" PRIo64 "\"", zext(v, 4) & 07777);

@@ -27,6 +27,11 @@ enum sysarg_kind {
 	SA_FD,		/* a descriptor: AT_FDCWD by name */
 	SA_OFLAGS,	/* open(2) flags: O_RDONLY|O_CLOEXEC */
 	SA_MODE,	/* a file mode: octal */
+	SA_ATFLAGS,	/* AT_* flags of the *at calls */
+	SA_PROT,	/* PROT_* */
+	SA_MAPFLAGS,	/* MAP_* of mmap */
+	SA_ADDR,	/* an address in an integer: NULL or 0x... */
+	SA_XNUM,	/* a number best read in hex (ioctl's cmd) */
 };
 
 struct sysarg {

@@ -5,6 +5,7 @@
  * drainer (fed with fake rings).  KTAP output.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "ksym.h"
 #include "latency.h"
 #include "output.h"
+#include "syscall.h"
 #include "select.h"
 #include "spec.h"
 
@@ -1860,11 +1862,87 @@ static void test_ko_read(void)
 
 /* ------------------------------------------------------------------ */
 
+/* System call decoding from the real formats in ./tracefs (6.1, 6.12). */
+static char *sys_text(struct syscalls *sc, const char *fn, const uint64_t *a,
+		      int ret, int64_t rv)
+{
+	static char buf[1024];
+	struct pvfbt_record r;
+	const struct sysdesc *d = sys_lookup(sc, "vmlinux", fn);
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.args, a, sizeof(r.args));
+	r.flags = PVFBT_REC_SYSCALL;
+	if (!d || !f) {
+		if (f)
+			fclose(f);
+		return (char *)"(none)";
+	}
+	if (ret)
+		sys_print_return(f, rv);
+	else
+		sys_print_entry(f, d, &r, NULL);
+	fclose(f);
+	return buf;
+}
+
+static void test_syscall_decode(void)
+{
+	struct syscalls *sc;
+	const struct sysdesc *d;
+	char fl[256];
+	const uint64_t mm[6] = { 0, 8192, 3, 0x22, ~0ULL, 0 };
+	const uint64_t st[6] = { 1, 0, 0x7ffc32f0ca70ULL, 0x1000, 0, 0 };
+	const uint64_t st2[6] = { 0xffffff9cULL, 0, 0x10, 0x100 | 0x800 | 0x10000000, 0, 0 };
+	const uint64_t rd[6] = { 0x100000003ULL, 0x36422c60ULL, 4096, 0, 0, 0 };
+
+	setenv("PVFBT_TRACEFS", "./tracefs", 1);
+	sc = sys_open();
+	CHECK(sc);
+	CHECK(!sys_lookup(sc, "vmlinux", "vfs_read"));
+	CHECK(!sys_lookup(sc, "ext4", "__x64_sys_read"));
+	CHECK(!sys_lookup(sc, "vmlinux", "__x64_sys_nosuchcall"));
+	d = sys_lookup(sc, "vmlinux", "__x64_sys_openat");
+	CHECK(d && d->nargs == 4);
+	if (d)
+		CHECK_EQ_U(sys_enable_flags(d), PVFBT_ENABLE_SYSCALL | PVFBT_ENABLE_STRING(1));
+	d = sys_lookup(sc, "vmlinux", "__x64_sys_read");	/* buf has a count */
+	if (d)
+		CHECK_EQ_U(sys_enable_flags(d), PVFBT_ENABLE_SYSCALL);
+	d = sys_lookup(sc, "vmlinux", "__x64_sys_getppid");
+	CHECK(d && d->nargs == 0);
+	CHECK_STR(sys_text(sc, "__x64_sys_mmap", mm, 0, 0),
+		  "mmap(addr=NULL, len=8192, prot=PROT_READ|PROT_WRITE, "
+		  "flags=MAP_PRIVATE|MAP_ANONYMOUS, fd=-1, off=0)");
+	/* No string records: the pointer, NULL for 0. */
+	CHECK_STR(sys_text(sc, "__x64_sys_newfstatat", st, 0, 0),
+		  "newfstatat(dfd=1, filename=NULL, statbuf=0x7ffc32f0ca70, flag=AT_EMPTY_PATH)");
+	CHECK_STR(sys_text(sc, "__x64_sys_newfstatat", st2, 0, 0),
+		  "newfstatat(dfd=AT_FDCWD, filename=NULL, statbuf=0x10, "
+		  "flag=AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|0x10000000)");
+	/* An unsigned int's upper half is not part of it. */
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 0, 0),
+		  "read(fd=3, buf=0x36422c60, count=4096)");
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 1, -9), "= -9 EBADF");
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 1, -4096), "= -4096");
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 1, 4096), "= 4096");
+	sys_oflags(fl, sizeof(fl), 0);
+	CHECK_STR(fl, "O_RDONLY");
+	sys_oflags(fl, sizeof(fl), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+	CHECK_STR(fl, "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC");
+	sys_oflags(fl, sizeof(fl), O_RDWR | O_SYNC | O_TMPFILE | 0x40000000);
+	CHECK_STR(fl, "O_RDWR|O_SYNC|O_TMPFILE|0x40000000");
+	sys_close(sc);
+	unsetenv("PVFBT_TRACEFS");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
 	{ "spec_fields", test_spec_fields },
+	{ "syscall_decode", test_syscall_decode },
 	{ "spec_empty_fields", test_spec_empty_fields },
 	{ "spec_globs", test_spec_globs },
 	{ "spec_sys_alias", test_spec_sys_alias },
