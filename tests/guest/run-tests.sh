@@ -29,7 +29,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *5\$" $T/status || fail "abi version"
+	grep -q "^abi version: *6\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
