@@ -299,9 +299,18 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	 * records are reserved together and land consecutively.
 	 */
 	if (unlikely(READ_ONCE(site->stack) & kind) && pvfbt_ks.stack_trace_save_regs) {
+		unsigned long ip = regs->ip;
+
+		/*
+		 * The unwinder starts where the int3 says the CPU is: site + 1.
+		 * Past a 1-byte instruction (push %rbx, ret) that is the next
+		 * instruction, whose ORC state counts the push or the ret as
+		 * done: the unwind then reads a wrong return address and stops
+		 * or wanders.  It starts at the site, the state the CPU is in.
+		 */
+		regs->ip = site->addr;
 		nr_pcs = pvfbt_ks.stack_trace_save_regs(regs, pcs, PVFBT_STACK_MAX, 0);
-		if (nr_pcs)
-			pcs[0] = site->addr;	/* not the int3's ip + 1 */
+		regs->ip = ip;
 		nrec += DIV_ROUND_UP(nr_pcs, PVFBT_STACK_PER_REC);
 	}
 	local_inc(&r->nest);

@@ -374,6 +374,15 @@ t_stack() {
 	! grep -q stack_incomplete $T/st || fail "incomplete stack"
 	# Records read = records written with stack records in the rings.
 	[ "$(val $T/st records)" = "$n" ] || fail "records $(val $T/st records), events $n"
+	# A 1-byte instruction at the site (getppid's entry is push %rbx):
+	# the int3's ip is the next instruction, in another unwind state.
+	pvfbt --json --stack -n 'fbt::sys_getppid:' -c 'getppid-loop 200' >$T/sg 2>&1
+	for k in entry return; do
+		g=$(grep -c "\"probe\":\"fbt:vmlinux:__x64_sys_getppid:$k\"" $T/sg || true)
+		[ "$g" = 200 ] || { tail -5 $T/sg; fail "getppid $k: $g events"; }
+		[ "$(grep "__x64_sys_getppid:$k" $T/sg | grep -c '"stack":\["__[a-z0-9]*_sys_getppid+0x[0-9a-f]*",.*"do_syscall_64+0x')" = 200 ] ||
+			{ grep "__x64_sys_getppid:$k" $T/sg | head -3; fail "getppid $k: a stack without do_syscall_64"; }
+	done
 }
 
 # Text is written through one writable alias of a batch's pages, or with
