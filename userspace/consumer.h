@@ -11,10 +11,15 @@
 
 #define EXIT_USAGE	2
 
-enum mode { M_EVENTS, M_JSON, M_COUNT, M_LATENCY };
+#include "aggregate.h"
+
+/* M_CHROME: --format=chrome, the timeline (timeline.h). */
+enum mode { M_EVENTS, M_JSON, M_COUNT, M_LATENCY, M_CHROME };
 
 struct opts {
-	int status, list, verbose, quiet, per_cpu, by_pid, stack;
+	int status, list, verbose, quiet, per_cpu, by_pid, stack, folded;
+	enum count_key by;	/* --by (--by-pid: COUNT_BY_PID, by_pid set) */
+	int by_arg;		/* --by argN */
 	enum mode mode;
 	int mode_set;
 	const char *ko;

@@ -24,13 +24,17 @@ static void usage(FILE *f)
 "       pvfbt -l [-v] [-n SPEC]...\n"
 "       pvfbt -l --ko FILE.ko [-v] [-n SPEC]...\n"
 "       pvfbt -n SPEC [-n SPEC]... [-c CMD | -p PID | -d SECONDS]\n"
-"             [--count [--by-pid] | --json | --latency] [--stack]\n"
-"             [--pid PID] [--comm COMM] [--per-cpu] [-o FILE] [-q]\n"
+"             [--count [--by KEY] [--stack [--folded]] | --latency |\n"
+"              --format text|json|chrome | --json]\n"
+"             [--stack] [--pid PID] [--comm COMM] [--per-cpu] [-o FILE] [-q]\n"
 "SPEC is [[[provider:]module:]function:]name, e.g. fbt::vfs_read:entry,\n"
 "sys_getppid, fbt::sys_*:return; '*' and '?' glob.\n"
 "--stack records the kernel stack of every hit: printed after each event,\n"
 "in the JSON \"stack\" array, or counted per stack with --count (not with\n"
-"--latency or --by-pid).  See pvfbt(8).\n");
+"--latency or --by), or as folded stacks for flame graphs (--folded).\n"
+"--by KEY counts per probe and pid, tid, comm, arg0..arg5 (entries) or\n"
+"retval (returns); --by-pid is --by pid.  --format=chrome writes a\n"
+"Chrome/Perfetto trace-event timeline (one slice per call).  See pvfbt(8).\n");
 }
 
 void die(int code, const char *fmt, ...)
@@ -86,13 +90,13 @@ static void parse_specs(struct spec *specs)
 
 enum {
 	O_STATUS = 256, O_KO, O_COUNT, O_JSON, O_LATENCY, O_PID, O_COMM,
-	O_PERCPU, O_BYPID, O_STACK, O_HELP,
+	O_PERCPU, O_BYPID, O_STACK, O_HELP, O_BY, O_FOLDED, O_FORMAT,
 };
 
 static void set_mode(enum mode m)
 {
 	if (opt.mode_set && opt.mode != m)
-		die(EXIT_USAGE, "--count, --json and --latency exclude each other");
+		die(EXIT_USAGE, "--count, --json, --latency and --format exclude each other");
 	opt.mode = m;
 	opt.mode_set = 1;
 }
@@ -111,6 +115,9 @@ int main(int argc, char **argv)
 		{ "by-pid", no_argument, NULL, O_BYPID },
 		{ "stack", no_argument, NULL, O_STACK },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "by", required_argument, NULL, O_BY },
+		{ "folded", no_argument, NULL, O_FOLDED },
+		{ "format", required_argument, NULL, O_FORMAT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct spec *specs;
@@ -186,6 +193,27 @@ int main(int argc, char **argv)
 			break;
 		case O_BYPID:
 			opt.by_pid = 1;
+			opt.by = COUNT_BY_PID;
+			break;
+		case O_BY:
+			if (count_key_parse(optarg, &opt.by, &opt.by_arg))
+				die(EXIT_USAGE, "invalid --by '%s' (pid, tid, comm, "
+				    "arg0..arg5 or retval)", optarg);
+			opt.by_pid = 0;
+			break;
+		case O_FOLDED:
+			opt.folded = 1;
+			break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "text"))
+				set_mode(M_EVENTS);
+			else if (!strcmp(optarg, "json"))
+				set_mode(M_JSON);
+			else if (!strcmp(optarg, "chrome"))
+				set_mode(M_CHROME);
+			else
+				die(EXIT_USAGE, "invalid --format '%s' (text, json "
+				    "or chrome)", optarg);
 			break;
 		case O_STACK:
 			opt.stack = 1;
@@ -206,12 +234,18 @@ int main(int argc, char **argv)
 	}
 	if (nwhat > 1)
 		die(EXIT_USAGE, "-c, -p and -d exclude each other");
-	if (opt.by_pid && opt.mode != M_COUNT)
-		die(EXIT_USAGE, "--by-pid goes with --count");
+	if (opt.by != COUNT_BY_PROBE && opt.mode != M_COUNT)
+		die(EXIT_USAGE, "%s goes with --count",
+		    opt.by_pid ? "--by-pid" : "--by");
 	if (opt.stack && opt.mode == M_LATENCY)
 		die(EXIT_USAGE, "--stack does not go with --latency");
-	if (opt.stack && opt.by_pid)
-		die(EXIT_USAGE, "--stack does not go with --by-pid");
+	if (opt.stack && opt.mode == M_CHROME)
+		die(EXIT_USAGE, "--stack does not go with --format=chrome");
+	if (opt.stack && opt.by != COUNT_BY_PROBE)
+		die(EXIT_USAGE, "--stack does not go with %s",
+		    opt.by_pid ? "--by-pid" : "--by");
+	if (opt.folded && (opt.mode != M_COUNT || !opt.stack))
+		die(EXIT_USAGE, "--folded goes with --count --stack");
 	if (opt.stack && (opt.list || opt.status))
 		die(EXIT_USAGE, "--stack goes with tracing (-n), not -l or --status");
 	if (opt.ko && !opt.list)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pvfbt.h"
+#include "aggregate.h"
 #include "consumer.h"
 #include "child.h"
 #include "device.h"
@@ -28,6 +29,7 @@
 #include "output.h"
 #include "select.h"
 #include "spec.h"
+#include "timeline.h"
 
 #define POLL_MS		100
 #define HOLD_NS		20000000ULL	/* merge window across CPUs */
@@ -54,6 +56,7 @@ struct session {
 	struct stack_counts scounts;	/* --count --stack */
 	struct ksyms ksyms;		/* --stack */
 	struct lat lat;
+	struct timeline tl;		/* --format=chrome */
 	uint64_t events;
 	int out_err;
 };
@@ -76,6 +79,15 @@ static void handle_record(const struct pvfbt_record *r,
 		return;
 	case M_LATENCY:
 		lat_record(&s->lat, r);
+		return;
+	case M_CHROME:
+		if (s->out_err)
+			return;
+		timeline_record(&s->tl, r);
+		if (ferror(s->out)) {
+			s->out_err = 1;
+			stop_sig = SIGPIPE;
+		}
 		return;
 	case M_EVENTS:
 	case M_JSON:
@@ -324,7 +336,7 @@ int cmd_trace(struct spec *specs)
 		}
 
 	if (opt.mode == M_COUNT && !opt.stack &&
-	    counts_init(&s.counts, 2 * s.cat.nr_fid, opt.by_pid))
+	    counts_init(&s.counts, 2 * s.cat.nr_fid, opt.by, opt.by_arg))
 		die(1, "out of memory");
 	if (opt.mode == M_COUNT && opt.stack && stack_counts_init(&s.scounts))
 		die(1, "out of memory");
@@ -338,6 +350,13 @@ int cmd_trace(struct spec *specs)
 			warnx_("%s shows no addresses (not root? "
 			       "kernel.kptr_restrict?): stacks are shown as "
 			       "addresses", KALLSYMS_PATH);
+	}
+	if (opt.mode == M_CHROME) {
+		if (timeline_init(&s.tl, s.out, &s.cat))
+			die(1, "out of memory");
+		for (i = 0; i < sel.nr; i++)
+			if (!(sel.ids[i] & 1) && selection_has(&sel, sel.ids[i] + 1))
+				timeline_track(&s.tl, sel.ids[i] / 2);
 	}
 	if (opt.mode == M_LATENCY) {
 		size_t pairs = 0;
@@ -503,12 +522,16 @@ int cmd_trace(struct spec *specs)
 	}
 	drainer_emit(&d, UINT64_MAX, handle_record, &s);
 
-	if (opt.mode == M_COUNT && opt.stack)
+	if (opt.mode == M_COUNT && opt.stack && opt.folded)
+		stack_counts_print_folded(s.out, &s.scounts, &s.cat, &s.ksyms);
+	else if (opt.mode == M_COUNT && opt.stack)
 		stack_counts_print(s.out, &s.scounts, &s.cat, &s.ksyms);
 	else if (opt.mode == M_COUNT)
 		counts_print(s.out, &s.counts, &s.cat);
 	else if (opt.mode == M_LATENCY)
 		print_latency(&s);
+	else if (opt.mode == M_CHROME && !s.out_err)
+		timeline_finish(&s.tl);
 	if (fflush(s.out) && !s.out_err)
 		warnx_("writing output: %s", strerror(errno));
 	print_stats(fd, st.nr_cpus, &s, sel.nr, &d);
@@ -539,6 +562,11 @@ int cmd_trace(struct spec *specs)
 	ksyms_free(&s.ksyms);
 	if (opt.mode == M_LATENCY)
 		lat_free(&s.lat);
+	if (opt.mode == M_CHROME) {
+		fprintf(stderr, "pvfbt: timeline: %" PRIu64 " slices, %" PRIu64
+			" instants\n", s.tl.slices, s.tl.instants);
+		timeline_free(&s.tl);
+	}
 	selection_free(&sel);
 	cat_free(&s.cat);
 	if (ret)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pvfbt.h"
+#include "aggregate.h"
 #include "drain.h"
 #include "kofile.h"
 #include "ksym.h"
@@ -1760,7 +1761,7 @@ static void test_drain_pipeline(void)
 	CHECK(drainer_init(&d, 3, sizeof(struct pvfbt_record), NREC,
 			   fr.base) == 0);
 	memset(&p, 0, sizeof(p));
-	CHECK(counts_init(&p.counts, 2 * c.nr_fid, 1) == 0);
+	CHECK(counts_init(&p.counts, 2 * c.nr_fid, COUNT_BY_PID, 0) == 0);
 	CHECK(lat_init(&p.lat, c.nr_fid) == 0);
 	lat_track(&p.lat, 0);
 	lat_track(&p.lat, 1);
@@ -1802,7 +1803,7 @@ static void test_drain_pipeline(void)
 		CHECK_STR(buf, want);
 	}
 	free(buf);
-	p.counts.by_pid = 0;
+	p.counts.by = COUNT_BY_PROBE;
 	buf = NULL;
 	f = open_memstream(&buf, &len);
 	counts_print(f, &p.counts, &c);
@@ -1810,7 +1811,6 @@ static void test_drain_pipeline(void)
 	CHECK(strncmp(buf, "PROBE", 5) == 0);
 	CHECK(strstr(buf, "fbt:vmlinux:vfs_read:return                                            10\n") != NULL);
 	free(buf);
-	p.counts.by_pid = 1;
 	counts_free(&p.counts);
 	lat_free(&p.lat);
 	drainer_free(&d);
