@@ -143,9 +143,11 @@ void counts_add(struct counts *c, const struct pvfbt_record *r)
 	c->rows[i].n++;
 }
 
-static int crow_cmp(const void *a, const void *b)
+/* arg: the counts; arguments and return values sort as signed numbers. */
+static int crow_cmp(const void *a, const void *b, void *arg)
 {
 	const struct count_row *x = a, *y = b;
+	const struct counts *c = arg;
 	int d;
 
 	if (x->n != y->n)
@@ -157,6 +159,9 @@ static int crow_cmp(const void *a, const void *b)
 	d = memcmp(x->comm, y->comm, sizeof(x->comm));
 	if (d)
 		return d;
+	if (c->by == COUNT_BY_ARG || c->by == COUNT_BY_RETVAL)
+		return (int64_t)x->v < (int64_t)y->v ? -1 :
+		       (int64_t)x->v > (int64_t)y->v;
 	return x->v < y->v ? -1 : x->v > y->v;
 }
 
@@ -179,7 +184,7 @@ static const char *key_title(const struct counts *c, char *buf, size_t len)
 	}
 }
 
-/* The key column of a row, its width, left-aligned or not. */
+/* The key column of a row. */
 static void key_text(const struct counts *c, const struct count_row *row,
 		     char *buf, size_t len)
 {
@@ -226,7 +231,7 @@ void counts_print(FILE *f, const struct counts *c, const struct catalogue *cat)
 				rows[n++] = (struct count_row){
 					.id = (uint32_t)i, .n = c->by_id[i] };
 	}
-	qsort(rows, n, sizeof(*rows), crow_cmp);
+	qsort_r(rows, n, sizeof(*rows), crow_cmp, (void *)c);
 	if (keyed)
 		fprintf(f, "%-60s %*s %12s\n", "PROBE", width,
 			key_title(c, title, sizeof(title)), "COUNT");

@@ -51,7 +51,8 @@ struct counts {
 int counts_init(struct counts *c, uint32_t nr_ids, enum count_key by, int arg);
 void counts_add(struct counts *c, const struct pvfbt_record *r);
 /*
- * A header, then by descending count (then probe id, then key) one row
+ * A header, then by descending count (then probe id, then key: arguments
+ * and return values as signed numbers) one row
  * per probe, or per probe and key: "PROBE [KEY] COUNT".  Keys: PID and
  * TID in 8 columns, COMM as text_comm() in 16, ARGn and RETVAL in 18 as
  * signed decimal when in [-2^31, 2^32), else hex (pointers); "-" for a

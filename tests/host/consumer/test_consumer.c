@@ -1074,6 +1074,69 @@ static void test_count_key_parse(void)
 	CHECK(count_key_parse("", &k, &a) == -1);
 }
 
+/* --by argN and retval: decimal in [-2^31, 2^32), hex otherwise, "-" when
+ * the record has no such key; --by comm as text. */
+static void test_counts_by_keys(void)
+{
+	static const uint64_t vals[] = {
+		5, (uint64_t)-1, 0xffff888000001000ULL, 4294967295ULL,
+		4294967296ULL, (uint64_t)-2147483648LL, (uint64_t)-2147483649LL,
+	};
+	struct catalogue c;
+	struct counts k;
+	struct pvfbt_record r;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	fake_catalogue(&c);
+	CHECK(counts_init(&k, 2 * c.nr_fid, COUNT_BY_ARG, 1) == 0);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		r = rec(1, 0, 9, 0, STK, 1);
+		r.args[1] = vals[i];
+		counts_add(&k, &r);
+	}
+	r = rec(1, 0, 9, 0, STK, 1);
+	r.args[1] = 5;
+	counts_add(&k, &r);
+	r = rec(1, 1, 9, 0, STK, 2);	/* a return: no arg1 */
+	counts_add(&k, &r);
+	counts_add(&k, &r);
+	f = open_memstream(&buf, &len);
+	counts_print(f, &k, &c);
+	fclose(f);
+	CHECK_STR(buf,
+"PROBE                                                                      ARG1        COUNT\n"
+"fbt:vmlinux:vfs_read:entry                                                    5            2\n"
+"fbt:vmlinux:vfs_read:return                                                   -            2\n"
+"fbt:vmlinux:vfs_read:entry                                   0xffff888000001000            1\n"
+"fbt:vmlinux:vfs_read:entry                                   0xffffffff7fffffff            1\n"
+"fbt:vmlinux:vfs_read:entry                                          -2147483648            1\n"
+"fbt:vmlinux:vfs_read:entry                                                   -1            1\n"
+"fbt:vmlinux:vfs_read:entry                                           4294967295            1\n"
+"fbt:vmlinux:vfs_read:entry                                          0x100000000            1\n");
+	free(buf);
+	counts_free(&k);
+
+	CHECK(counts_init(&k, 2 * c.nr_fid, COUNT_BY_COMM, 0) == 0);
+	for (i = 0; i < 3; i++) {
+		r = rec(0, 0, 9, 0, STK, 1);
+		strcpy(r.comm, i ? "a b" : "");
+		counts_add(&k, &r);
+	}
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	counts_print(f, &k, &c);
+	fclose(f);
+	CHECK_STR(buf,
+"PROBE                                                        COMM                    COUNT\n"
+"fbt:vmlinux:__x64_sys_getppid:entry                          a?b                         2\n"
+"fbt:vmlinux:__x64_sys_getppid:entry                          -                           1\n");
+	free(buf);
+	counts_free(&k);
+	cat_free(&c);
+}
+
 static void test_json_escape(void)
 {
 	char *o;
@@ -1974,6 +2037,7 @@ static const struct {
 	{ "latency_depth_limit", test_lat_depth_limit },
 	{ "latency_ops_for_the_timeline", test_lat_ops },
 	{ "count_key_parse", test_count_key_parse },
+	{ "counts_by_keys", test_counts_by_keys },
 	{ "json_escape", test_json_escape },
 	{ "event_format_text_json", test_event_format },
 	{ "ksyms_kallsyms", test_ksyms },
