@@ -58,49 +58,8 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
 void print_stack_text(FILE *f, const struct kstack *stack,
 		      const struct ksyms *ks);
 
-/* --count */
-struct counts {
-	uint64_t *by_id;	/* [nr_ids] */
-	uint32_t nr_ids;
-	int by_pid;
-	struct count_pid {
-		uint32_t id, pid;
-		uint64_t n;
-		int used;
-	} *pids;
-	size_t nr_pids, cap_pids;
-};
-
-int counts_init(struct counts *c, uint32_t nr_ids, int by_pid);
-void counts_add(struct counts *c, const struct pvfbt_record *r);
-void counts_print(FILE *f, const struct counts *c, const struct catalogue *cat);
-void counts_free(struct counts *c);
-
-/* --count --stack: counts per (probe, stack), like DTrace @[stack()] = count() */
-struct stack_count {
-	uint64_t hash, n;
-	uint64_t *pcs;		/* NULL if nr == 0 */
-	uint32_t probe_id;
-	uint16_t nr;
-	uint8_t incomplete, used;
-};
-
-struct stack_counts {
-	struct stack_count *tab;
-	size_t cap, nr;
-};
-
-int stack_counts_init(struct stack_counts *c);
-/* stack NULL: the event had no stack (counted with an empty one). */
-void stack_counts_add(struct stack_counts *c, const struct pvfbt_record *r,
-		      const struct kstack *stack);
-/*
- * Ascending by count, as DTrace prints aggregations; entries separated by
- * an empty line, each the probe, its frames (print_stack_text) and the
- * count right-aligned in 12 columns.
- */
-void stack_counts_print(FILE *f, const struct stack_counts *c,
-			const struct catalogue *cat, const struct ksyms *ks);
-void stack_counts_free(struct stack_counts *c);
+/* comm for text: at most 16 bytes, no blanks or control bytes ("?"), "-"
+ * if empty; out has room for 17. */
+void text_comm(char *out, const char *comm);
 
 #endif

@@ -934,10 +934,71 @@ t_unload() {
 	insmod /pvfbt.ko && rmmod pvfbt || fail "second load/unload"
 }
 
+# --count --stack --folded: folded stacks (flame-graph input), one line per
+# distinct stack "root;...;caller;leaf COUNT", the leaf the probe; exactly
+# one hit per getppid call.
+t_folded() {
+	M=3000
+	pvfbt --count --stack --folded --comm getppid-loop -n 'fbt::sys_getppid:entry' \
+		-c "getppid-loop $M" >$T/fo 2>$T/fo.err
+	cat $T/fo $T/fo.err
+	[ -s $T/fo ] || fail "no output"
+	bad=$(grep -cvE '^[^ ;]+(;[^ ;]+)* [0-9]+$' $T/fo || true)
+	[ "$bad" = 0 ] || fail "$bad lines are not folded stacks"
+	[ "$(awk '{ s += $NF } END { print s }' $T/fo)" = $M ] || fail "total is not $M"
+	lines=$(wc -l <$T/fo)
+	[ "$(grep -cE '(^|;)__x64_sys_getppid:entry [0-9]+$' $T/fo)" = "$lines" ] ||
+		fail "not every stack ends in the probe"
+	[ "$(grep -c 'do_syscall_64;' $T/fo)" = "$lines" ] || fail "a stack not through do_syscall_64"
+	! grep -q '^\[incomplete\]' $T/fo || fail "incomplete stack"
+	[ "$(sort $T/fo | cut -d' ' -f1 | uniq -d | wc -l)" = 0 ] || fail "a stack on two lines"
+	grep -q " 0 dropped," $T/fo.err || fail "drops"
+}
+
+# --count --by comm|arg2|retval: exact counts per key
+t_count_by() {
+	pvfbt --count --by comm -n 'fbt::sys_getppid:' -c 'getppid-loop 2000' >$T/bc 2>&1
+	cat $T/bc
+	grep -Eq '^PROBE +COMM +COUNT$' $T/bc || fail "header"
+	grep -Eq '^fbt:vmlinux:__x64_sys_getppid:entry +getppid-loop +2000$' $T/bc || fail "entries of getppid-loop"
+	grep -Eq '^fbt:vmlinux:__x64_sys_getppid:return +getppid-loop +2000$' $T/bc || fail "returns of getppid-loop"
+	head -c 300 /dev/zero >$T/data
+	# readn: one read and 49 preads of 123 bytes, each a vfs_read(.., count = 123, ..)
+	pvfbt --count --by arg2 --comm readn -n 'fbt::vfs_read:entry' -c "readn $T/data 123 50" >$T/ba 2>&1
+	cat $T/ba
+	grep -Eq '^fbt:vmlinux:vfs_read:entry +123 +50$' $T/ba || fail "arg2 = 123: not 50 calls"
+	pvfbt --count --by retval --comm readn -n 'fbt::vfs_read:return' -c "readn $T/data 123 50" >$T/br 2>&1
+	cat $T/br
+	grep -Eq '^fbt:vmlinux:vfs_read:return +123 +50$' $T/br || fail "retval = 123: not 50 returns"
+}
+
+# --format=chrome: a trace-event timeline, one complete event ("X") per
+# call.  Checked line by line here (busybox); the host tests load such a
+# file with Chrome DevTools' trace engine.
+t_timeline() {
+	M=2000
+	pvfbt --format=chrome -o $T/tl.json --comm getppid-loop -n 'fbt::sys_getppid:' \
+		-c "getppid-loop $M" >$T/tl 2>&1
+	cat $T/tl
+	head -c 600 $T/tl.json; echo; tail -n 2 $T/tl.json
+	[ "$(head -n 1 $T/tl.json)" = '{"displayTimeUnit":"ns","traceEvents":[' ] || fail "head"
+	tail -n 1 $T/tl.json | grep -q '^],"otherData":{"source":"pvfbt","slices":'"$M"',"instants":0}}$' || fail "tail"
+	x=$(grep -c '^{"ph":"X","name":"__x64_sys_getppid","cat":"vmlinux","ts":[0-9]*\.[0-9]\{3\},"dur":[0-9]*\.[0-9]\{3\},"pid":[0-9]*,"tid":[0-9]*,"args":{"arg0":"0x[0-9a-f]*",.*"retval":[0-9-]*}},$' $T/tl.json || true)
+	last=$(tail -n 2 $T/tl.json | head -n 1)
+	case $last in '{"ph":"X",'*'}}') x=$((x + 1)) ;; esac
+	[ "$x" = $M ] || fail "$x slices, want $M"
+	[ "$(grep -c '"ph":"X"' $T/tl.json)" = $M ] || fail "other slices"
+	! grep -q '"ph":"i"' $T/tl.json || fail "unpaired entries or returns"
+	[ "$(grep -c '"ph":"M","name":"thread_name"' $T/tl.json)" = 1 ] || fail "thread names"
+	[ "$(wc -l <$T/tl.json)" = $((M + 3)) ] || fail "lines"
+	grep -q "timeline: $M slices, 0 instants" $T/tl || fail "summary"
+	grep -q " 0 dropped," $T/tl || fail "drops"
+}
+
 tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args shapes
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step
-	list_uffd footprint cpu_hotplug pidns unload"
+	list_uffd footprint cpu_hotplug pidns folded count_by timeline unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}
 echo "KTAP version 1"

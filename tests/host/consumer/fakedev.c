@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A fake /dev/pvfbt inside the consumer's own process, for end-to-end tests
- * of userspace/pvfbt.c without the module: linked with
+ * of the consumer (userspace/) without the module: linked with
  * -Wl,--wrap=open,--wrap=ioctl,--wrap=mmap,--wrap=munmap,--wrap=poll,--wrap=close.
  *
  * The fake has 2 CPUs with rings of 64 records and a small catalogue.  On

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "pvfbt.h"
+#include "aggregate.h"
 #include "drain.h"
 #include "kofile.h"
 #include "ksym.h"
@@ -990,6 +991,154 @@ static char *capture_json(const char *s, size_t n)
 	return buf;
 }
 
+/* lat_ops: what the timeline sees of the pairing, in record order. */
+static char ops_log[512];
+
+static void ops_pair(void *arg, const struct lat_frame *e,
+		     const struct pvfbt_record *ret, int via_tailcall)
+{
+	size_t n = strlen(ops_log);
+
+	(void)arg;
+	snprintf(ops_log + n, sizeof(ops_log) - n, "P%u:%llu-%llu%s ", e->fid,
+		 (unsigned long long)e->ts, (unsigned long long)ret->ts,
+		 via_tailcall ? "t" : "");
+}
+
+static void ops_lost(void *arg, const struct lat_frame *e)
+{
+	size_t n = strlen(ops_log);
+
+	(void)arg;
+	snprintf(ops_log + n, sizeof(ops_log) - n, "L%u:%llu/%u ", e->fid,
+		 (unsigned long long)e->ts, e->tid);
+}
+
+static void ops_unmatched(void *arg, const struct pvfbt_record *r)
+{
+	size_t n = strlen(ops_log);
+
+	(void)arg;
+	snprintf(ops_log + n, sizeof(ops_log) - n, "U%u:%llu ", r->probe_id / 2,
+		 (unsigned long long)r->ts);
+}
+
+static void test_lat_ops(void)
+{
+	static const struct lat_ops ops = {
+		.pair = ops_pair, .lost = ops_lost, .unmatched = ops_unmatched,
+	};
+	const uint64_t S = STK + 0x3f00;
+	struct pvfbt_record e1;
+	struct lat l;
+
+	lat_setup(&l);
+	l.ops = &ops;
+	ops_log[0] = '\0';
+	feed(&l, rec(0, 0, 7, 0, S, 10));
+	e1 = rec(1, 0, 7, 0, S - 0x40, 20);
+	e1.args[2] = 123;
+	feed(&l, e1);
+	CHECK_EQ_U(lat_thread_get(&l, 7, 0)->f[1].args[2], 123);
+	feed(&l, rec(1, 1, 7, 1, S - 0x40, 30));	/* on another cpu */
+	feed(&l, rec(2, 0, 7, 0, S - 0x40, 40));
+	feed(&l, rec(3, 0, 7, 0, S - 0x40, 50));	/* 2 tail-called 3 */
+	feed(&l, rec(3, 1, 7, 0, S - 0x40, 60));
+	feed(&l, rec(4, 1, 7, 0, S - 0x40, 70));	/* no entry */
+	feed(&l, rec(1, 0, 7, 0, S - 0x80, 80));	/* never returns */
+	feed(&l, rec(0, 1, 7, 0, S, 90));
+	feed(&l, rec(5, 0, 8, 0, S, 100));		/* open at the end */
+	lat_flush(&l);
+	CHECK_STR(ops_log, "P1:20-30 P3:50-60 P2:40-60t U4:70 L1:80/7 P0:10-90 L5:100/8 ");
+	CHECK_EQ_U(l.matched, 4);
+	CHECK_EQ_U(l.tailcalls, 1);
+	CHECK_EQ_U(l.unmatched, 1);
+	CHECK_EQ_U(l.lost, 1);		/* lat_flush's are not counted */
+	CHECK_EQ_U(lat_thread_get(&l, 8, 0)->n, 0);
+	lat_free(&l);
+}
+
+static void test_count_key_parse(void)
+{
+	enum count_key k;
+	int a = -1;
+
+	CHECK(count_key_parse("pid", &k, &a) == 0 && k == COUNT_BY_PID);
+	CHECK(count_key_parse("tid", &k, &a) == 0 && k == COUNT_BY_TID);
+	CHECK(count_key_parse("comm", &k, &a) == 0 && k == COUNT_BY_COMM);
+	CHECK(count_key_parse("retval", &k, &a) == 0 && k == COUNT_BY_RETVAL);
+	CHECK(count_key_parse("arg0", &k, &a) == 0 && k == COUNT_BY_ARG && a == 0);
+	CHECK(count_key_parse("arg5", &k, &a) == 0 && k == COUNT_BY_ARG && a == 5);
+	CHECK(count_key_parse("arg6", &k, &a) == -1);
+	CHECK(count_key_parse("arg", &k, &a) == -1);
+	CHECK(count_key_parse("arg01", &k, &a) == -1);
+	CHECK(count_key_parse("Pid", &k, &a) == -1);
+	CHECK(count_key_parse("", &k, &a) == -1);
+}
+
+/* --by argN and retval: decimal in [-2^31, 2^32), hex otherwise, "-" when
+ * the record has no such key; --by comm as text. */
+static void test_counts_by_keys(void)
+{
+	static const uint64_t vals[] = {
+		5, (uint64_t)-1, 0xffff888000001000ULL, 4294967295ULL,
+		4294967296ULL, (uint64_t)-2147483648LL, (uint64_t)-2147483649LL,
+	};
+	struct catalogue c;
+	struct counts k;
+	struct pvfbt_record r;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	fake_catalogue(&c);
+	CHECK(counts_init(&k, 2 * c.nr_fid, COUNT_BY_ARG, 1) == 0);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		r = rec(1, 0, 9, 0, STK, 1);
+		r.args[1] = vals[i];
+		counts_add(&k, &r);
+	}
+	r = rec(1, 0, 9, 0, STK, 1);
+	r.args[1] = 5;
+	counts_add(&k, &r);
+	r = rec(1, 1, 9, 0, STK, 2);	/* a return: no arg1 */
+	counts_add(&k, &r);
+	counts_add(&k, &r);
+	f = open_memstream(&buf, &len);
+	counts_print(f, &k, &c);
+	fclose(f);
+	CHECK_STR(buf,
+"PROBE                                                                      ARG1        COUNT\n"
+"fbt:vmlinux:vfs_read:entry                                                    5            2\n"
+"fbt:vmlinux:vfs_read:return                                                   -            2\n"
+"fbt:vmlinux:vfs_read:entry                                   0xffff888000001000            1\n"
+"fbt:vmlinux:vfs_read:entry                                   0xffffffff7fffffff            1\n"
+"fbt:vmlinux:vfs_read:entry                                          -2147483648            1\n"
+"fbt:vmlinux:vfs_read:entry                                                   -1            1\n"
+"fbt:vmlinux:vfs_read:entry                                           4294967295            1\n"
+"fbt:vmlinux:vfs_read:entry                                          0x100000000            1\n");
+	free(buf);
+	counts_free(&k);
+
+	CHECK(counts_init(&k, 2 * c.nr_fid, COUNT_BY_COMM, 0) == 0);
+	for (i = 0; i < 3; i++) {
+		r = rec(0, 0, 9, 0, STK, 1);
+		strcpy(r.comm, i ? "a b" : "");
+		counts_add(&k, &r);
+	}
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	counts_print(f, &k, &c);
+	fclose(f);
+	CHECK_STR(buf,
+"PROBE                                                        COMM                    COUNT\n"
+"fbt:vmlinux:__x64_sys_getppid:entry                          a?b                         2\n"
+"fbt:vmlinux:__x64_sys_getppid:entry                          -                           1\n");
+	free(buf);
+	counts_free(&k);
+	cat_free(&c);
+}
+
 static void test_json_escape(void)
 {
 	char *o;
@@ -1762,7 +1911,7 @@ static void test_drain_pipeline(void)
 	CHECK(drainer_init(&d, 3, sizeof(struct pvfbt_record), NREC,
 			   fr.base) == 0);
 	memset(&p, 0, sizeof(p));
-	CHECK(counts_init(&p.counts, 2 * c.nr_fid, 1) == 0);
+	CHECK(counts_init(&p.counts, 2 * c.nr_fid, COUNT_BY_PID, 0) == 0);
 	CHECK(lat_init(&p.lat, c.nr_fid) == 0);
 	lat_track(&p.lat, 0);
 	lat_track(&p.lat, 1);
@@ -1804,7 +1953,7 @@ static void test_drain_pipeline(void)
 		CHECK_STR(buf, want);
 	}
 	free(buf);
-	p.counts.by_pid = 0;
+	p.counts.by = COUNT_BY_PROBE;
 	buf = NULL;
 	f = open_memstream(&buf, &len);
 	counts_print(f, &p.counts, &c);
@@ -1812,7 +1961,6 @@ static void test_drain_pipeline(void)
 	CHECK(strncmp(buf, "PROBE", 5) == 0);
 	CHECK(strstr(buf, "fbt:vmlinux:vfs_read:return                                            10\n") != NULL);
 	free(buf);
-	p.counts.by_pid = 1;
 	counts_free(&p.counts);
 	lat_free(&p.lat);
 	drainer_free(&d);
@@ -1965,6 +2113,9 @@ static const struct {
 	{ "latency_return_sites", test_lat_return_sites },
 	{ "latency_counts_with_tailcalls", test_lat_counts_with_tailcalls },
 	{ "latency_depth_limit", test_lat_depth_limit },
+	{ "latency_ops_for_the_timeline", test_lat_ops },
+	{ "count_key_parse", test_count_key_parse },
+	{ "counts_by_keys", test_counts_by_keys },
 	{ "json_escape", test_json_escape },
 	{ "event_format_text_json", test_event_format },
 	{ "ksyms_kallsyms", test_ksyms },
