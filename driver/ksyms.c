@@ -166,6 +166,7 @@ int pvfbt_ksyms_init(void)
 	find_return_thunks();
 	pvfbt_ks.stack_trace_save_regs = (void *)maybe("stack_trace_save_regs");
 	pvfbt_ks.stack_trace_consume_entry = maybe("stack_trace_consume_entry");
+	pvfbt_ks.strncpy_from_user_nofault = (void *)maybe("strncpy_from_user_nofault");
 	find_indirect_thunks();
 
 	VAR(stext, "_stext");

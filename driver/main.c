@@ -161,7 +161,9 @@ static long do_enable(struct file *file, void __user *uarg, bool enable)
 	if (err)
 		return err;
 	if (!req.count || req.count > MAX_IDS ||
-	    (req.flags & ~PVFBT_ENABLE_STACK) || (!enable && req.flags))
+	    (req.flags & ~(PVFBT_ENABLE_STACK | PVFBT_ENABLE_SYSCALL |
+			   PVFBT_ENABLE_STRINGS)) || (!enable && req.flags) ||
+	    ((req.flags & PVFBT_ENABLE_STRINGS) && !(req.flags & PVFBT_ENABLE_SYSCALL)))
 		return -EINVAL;
 	if ((req.flags & PVFBT_ENABLE_STACK) && !pvfbt_ks.stack_trace_save_regs)
 		return -EOPNOTSUPP;
@@ -305,6 +307,7 @@ static int __init pvfbt_init(void)
 
 	BUILD_BUG_ON(sizeof(struct pvfbt_record) != 128);
 	BUILD_BUG_ON(sizeof(struct pvfbt_stack_record) != sizeof(struct pvfbt_record));
+	BUILD_BUG_ON(sizeof(struct pvfbt_str_record) != sizeof(struct pvfbt_record));
 	err = pvfbt_ksyms_init();
 	if (err)
 		return err;

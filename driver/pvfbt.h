@@ -40,6 +40,8 @@ struct pvfbt_ksyms {
 	unsigned int (*stack_trace_save_regs)(struct pt_regs *regs, unsigned long *store,
 					      unsigned int size, unsigned int skipnr);
 	unsigned long stack_trace_consume_entry;
+	/* system call strings (NULL: not on this kernel, raw addresses) */
+	long (*strncpy_from_user_nofault)(char *dst, const void __user *src, long count);
 	/* __x86_indirect_thunk_rax, the first of 16, or 0 (no retpolines) */
 	unsigned long indirect_thunks;
 #define PVFBT_THUNK_SIZE	32	/* RETPOLINE_THUNK_SIZE */
@@ -102,6 +104,8 @@ struct pvfbt_site {
 	u8 boost;		/* resumed in the slot, which jumps back: no step */
 	u8 tailcall;		/* a return site that is a jmp/jcc to another function */
 	u8 stack;		/* PVFBT_SITE_*: which probes record the stack */
+	u8 sysargs;		/* entry: PVFBT_SYSARGS_ON | string args (bit n: arg n) */
+#define PVFBT_SYSARGS_ON	0x80
 	u8 order;		/* arming order in a batch: higher is later */
 #define PVFBT_ORDER_MAX	3
 	u8 lost;		/* its text changed under it: never written again */
@@ -152,6 +156,10 @@ int pvfbt_rings_alloc(void);
 void pvfbt_rings_free(void);
 u64 pvfbt_rings_bytes(u32 *count);
 void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind);
+unsigned int pvfbt_str_measure(u8 mask, const u64 *ua, s32 *len, u8 *trunc);
+void pvfbt_str_write(struct pvfbt_record *data, u64 ring_mask, long pos,
+		     const struct pvfbt_record *ev, u8 mask, const u64 *ua,
+		     const s32 *len, u8 trunc, unsigned int nstr);
 int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma);
 bool pvfbt_ring_ready(void);
 int pvfbt_ring_consume(const u64 *tails, u32 n);

@@ -143,12 +143,133 @@ static bool filtered_out(void)
 	return false;
 }
 
+/*
+ * A system call handler's argument is the task's saved user registers:
+ * read the system call's own arguments there (x86-64 syscall ABI: rdi rsi
+ * rdx r10 r8 r9), without faulting: the address was checked to be a
+ * handler's, not that every caller passes a good pointer.
+ */
+static __always_inline bool sys_user_args(const struct pt_regs *regs, u64 *ua)
+{
+	struct pt_regs u;
+
+	if (copy_from_kernel_nofault(&u, (const void *)regs->di, sizeof(u)))
+		return false;
+	ua[0] = u.di;
+	ua[1] = u.si;
+	ua[2] = u.dx;
+	ua[3] = u.r10;
+	ua[4] = u.r8;
+	ua[5] = u.r9;
+	return true;
+}
+
+static unsigned int str_recs(s32 len)
+{
+	return len <= 0 ? 1 : DIV_ROUND_UP(len, PVFBT_STR_PER_REC);
+}
+
+/*
+ * The string arguments of a hit, before its records are reserved: the
+ * length each will have (PVFBT_STR_MAX at most, or -errno) and the records
+ * they take.  strncpy_from_user_nofault() neither faults nor sleeps: a
+ * string that is not mapped, or paged out, is -EFAULT.  On the trap path
+ * (pvfbt_trap_roots()); bounded: six copies of 257 bytes at most.
+ */
+noinline unsigned int pvfbt_str_measure(u8 mask, const u64 *ua, s32 *len, u8 *trunc)
+{
+	char buf[PVFBT_STR_MAX + 1];
+	unsigned int i, nrec = 0;
+
+	*trunc = 0;
+	for (i = 0; i < 6; i++) {
+		long n;
+
+		if (!(mask & (1u << i)))
+			continue;
+		n = pvfbt_ks.strncpy_from_user_nofault(buf, (const void __user *)ua[i],
+						       sizeof(buf));
+		if (n < 0) {
+			len[i] = n;
+		} else if ((unsigned long)n >= sizeof(buf)) {	/* no NUL in sizeof(buf) */
+			len[i] = PVFBT_STR_MAX;
+			*trunc |= 1u << i;
+		} else {
+			len[i] = n ? n - 1 : 0;	/* n counts the NUL */
+		}
+		nrec += str_recs(len[i]);
+	}
+	return nrec;
+}
+
+/*
+ * Write the string records of a hit at positions pos.. of ring r, in the
+ * room pvfbt_str_measure() reserved.  The string is copied again: it can
+ * have changed in between (another thread), and what fits the room is
+ * kept (a longer one is marked truncated, a shorter one padded).
+ */
+noinline void pvfbt_str_write(struct pvfbt_record *data, u64 ring_mask, long pos,
+			      const struct pvfbt_record *ev, u8 mask, const u64 *ua,
+			      const s32 *len, u8 trunc, unsigned int nstr)
+{
+	char buf[PVFBT_STR_MAX + 1];
+	unsigned int i, left = nstr;
+
+	for (i = 0; i < 6; i++) {
+		unsigned int k, part, room;
+		long n;
+		s32 kept;
+		u8 cut;
+
+		if (!(mask & (1u << i)))
+			continue;
+		k = str_recs(len[i]);
+		room = min_t(unsigned int, k * PVFBT_STR_PER_REC, PVFBT_STR_MAX);
+		n = pvfbt_ks.strncpy_from_user_nofault(buf, (const void __user *)ua[i],
+						       sizeof(buf));
+		cut = (trunc >> i) & 1;
+		if (len[i] < 0) {		/* one record: the first error */
+			kept = len[i];
+		} else if (n < 0) {
+			kept = n;
+		} else {
+			kept = (unsigned long)n >= sizeof(buf) ? PVFBT_STR_MAX + 1 :
+				(n ? n - 1 : 0);
+			if (kept > room) {
+				kept = room;
+				cut = 1;
+			}
+		}
+		for (part = 0; part < k; part++) {
+			struct pvfbt_str_record *sr = (void *)&data[pos & ring_mask];
+			unsigned int off = part * PVFBT_STR_PER_REC, j;
+
+			sr->ts = ev->ts;
+			sr->probe_id = ev->probe_id;
+			sr->cpu = ev->cpu;
+			sr->flags = PVFBT_REC_STR;
+			sr->arg = i;
+			sr->part = part;
+			sr->more = --left;
+			sr->truncated = cut;
+			sr->len = kept;
+			for (j = 0; j < PVFBT_STR_PER_REC; j++)
+				sr->data[j] = kept > 0 && off + j < kept ? buf[off + j] : 0;
+			pos++;
+		}
+	}
+}
+
 void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 {
 	struct pvfbt_ring *r = READ_ONCE(*this_cpu_ptr(&rings));
 	struct pvfbt_record *rec;
 	unsigned long pcs[PVFBT_STACK_MAX];
-	unsigned int nr_pcs = 0, nrec = 1, i;
+	unsigned int nr_pcs = 0, nrec = 1, nstr = 0, i;
+	u64 ua[6];
+	s32 slen[6];
+	u8 sysargs = 0, strunc = 0;
+	bool sys = false;
 	long pos, head;
 
 	if (filtered_out()) {
@@ -163,14 +284,33 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 		pvfbt_stat_inc(drops);
 		return;
 	}
+	/* A system call: its own arguments, and its strings measured. */
+	if (kind == PVFBT_REC_ENTRY && unlikely(READ_ONCE(site->sysargs))) {
+		sysargs = READ_ONCE(site->sysargs) & 0x3f;
+		sys = sys_user_args(regs, ua);
+		if (!sys || !pvfbt_ks.strncpy_from_user_nofault)
+			sysargs = 0;
+		if (sysargs)
+			nstr = pvfbt_str_measure(sysargs, ua, slen, &strunc);
+		nrec += nstr;
+	}
 	/*
 	 * --stack: unwind before reserving, so the event and its stack
 	 * records are reserved together and land consecutively.
 	 */
 	if (unlikely(READ_ONCE(site->stack) & kind) && pvfbt_ks.stack_trace_save_regs) {
+		unsigned long ip = regs->ip;
+
+		/*
+		 * The unwinder starts where the int3 says the CPU is: site + 1.
+		 * Past a 1-byte instruction (push %rbx, ret) that is the next
+		 * instruction, whose ORC state counts the push or the ret as
+		 * done: the unwind then reads a wrong return address and stops
+		 * or wanders.  It starts at the site, the state the CPU is in.
+		 */
+		regs->ip = site->addr;
 		nr_pcs = pvfbt_ks.stack_trace_save_regs(regs, pcs, PVFBT_STACK_MAX, 0);
-		if (nr_pcs)
-			pcs[0] = site->addr;	/* not the int3's ip + 1 */
+		regs->ip = ip;
 		nrec += DIV_ROUND_UP(nr_pcs, PVFBT_STACK_PER_REC);
 	}
 	local_inc(&r->nest);
@@ -189,11 +329,15 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	rec->cpu = smp_processor_id();
 	/* The trap itself counts as one NMI level: more means an NMI was hit. */
 	rec->flags = kind | (in_nmi() > NMI_OFFSET ? PVFBT_REC_NMI : 0) |
-		     (nrec > 1 ? PVFBT_REC_STACKED : 0) |
+		     (nrec > 1 + nstr ? PVFBT_REC_STACKED : 0) |
+		     (nstr ? PVFBT_REC_STRINGS : 0) | (sys ? PVFBT_REC_SYSCALL : 0) |
 		     (kind == PVFBT_REC_RETURN && site->tailcall ? PVFBT_REC_TAILCALL : 0);
 	rec->pid = current->tgid;
 	rec->tid = current->pid;
-	if (kind == PVFBT_REC_ENTRY) {
+	if (sys) {
+		for (i = 0; i < 6; i++)
+			rec->args[i] = ua[i];
+	} else if (kind == PVFBT_REC_ENTRY) {
 		rec->args[0] = regs->di;
 		rec->args[1] = regs->si;
 		rec->args[2] = regs->dx;
@@ -209,9 +353,12 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	rec->sp = regs->sp;
 	memcpy(rec->comm, current->comm, sizeof(rec->comm));
 	rec->reserved[0] = rec->reserved[1] = rec->reserved[2] = 0;
-	for (i = 1; i < nrec; i++) {
+	if (nstr)
+		pvfbt_str_write(r->data, r->mask, pos + 1, rec, sysargs, ua, slen,
+				strunc, nstr);
+	for (i = 1 + nstr; i < nrec; i++) {
 		struct pvfbt_stack_record *sr = (void *)&r->data[(pos + i) & r->mask];
-		unsigned int first = (i - 1) * PVFBT_STACK_PER_REC;
+		unsigned int first = (i - 1 - nstr) * PVFBT_STACK_PER_REC;
 		unsigned int n = min_t(unsigned int, nr_pcs - first, PVFBT_STACK_PER_REC);
 		unsigned int j;
 

@@ -1092,6 +1092,9 @@ static int compute_trap_path(void)
 		mark_trap(&w, (unsigned long)pvfbt_ks.stack_trace_save_regs);
 	if (pvfbt_ks.stack_trace_consume_entry)
 		mark_trap(&w, pvfbt_ks.stack_trace_consume_entry);
+	/* System call strings: copied through a pointer too. */
+	if (pvfbt_ks.strncpy_from_user_nofault)
+		mark_trap(&w, (unsigned long)pvfbt_ks.strncpy_from_user_nofault);
 	n = pvfbt_die_callbacks(roots, ARRAY_SIZE(roots));
 	if (n <= 0 || n == ARRAY_SIZE(roots)) {
 		pr_err(PVFBT_NAME ": cannot read the die notifier chain\n");
@@ -1460,12 +1463,25 @@ static bool probe_text_ok(struct fbt_func *f, bool ret, bool arm)
 	return true;
 }
 
-static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack)
+/*
+ * A system call handler, __x64_sys_NAME(const struct pt_regs *regs): the
+ * only functions whose entry may record the user's registers.  The
+ * compat and ia32 handlers take other registers: not these.
+ */
+static bool is_syscall_handler(const struct fbt_func *f)
+{
+	return !f->mod && !strncmp(f->name, "__x64_sys_", 10) && f->name[10];
+}
+
+static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
+		      u8 sysargs)
 {
 	u8 old = s->armed, new = on ? old | kind : old & ~kind;
 
-	/* Before the int3 is visible: a hit sees the flag it was armed with. */
+	/* Before the int3 is visible: a hit sees the flags it was armed with. */
 	WRITE_ONCE(s->stack, stack ? s->stack | kind : s->stack & ~kind);
+	if (kind == PVFBT_SITE_ENTRY)
+		WRITE_ONCE(s->sysargs, on ? sysargs : 0);
 	if (old == new)
 		return;
 	WRITE_ONCE(s->armed, new);
@@ -1516,6 +1532,11 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			err = -EINVAL;
 			goto out;
 		}
+		if ((flags & PVFBT_ENABLE_SYSCALL) &&
+		    (ret || !is_syscall_handler(funcs[fid]))) {
+			err = -EINVAL;
+			goto out;
+		}
 	}
 	pvfbt_poke_begin();
 	for (i = 0; i < count && enable; i++) {
@@ -1537,6 +1558,8 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			struct fbt_func *f = funcs[ids[i] / 2];
 			bool ret = ids[i] & 1;
 			bool stack = enable && (flags & PVFBT_ENABLE_STACK);
+			u8 sysargs = (flags & PVFBT_ENABLE_SYSCALL) ? PVFBT_SYSARGS_ON |
+				((flags & PVFBT_ENABLE_STRINGS) >> PVFBT_ENABLE_STR_SHIFT) : 0;
 			bool was, now;
 			u32 j;
 
@@ -1546,14 +1569,14 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 				if (!f->entry)
 					continue;
 				was = f->entry->armed & PVFBT_SITE_ENTRY;
-				set_armed(f->entry, PVFBT_SITE_ENTRY, enable, stack);
+				set_armed(f->entry, PVFBT_SITE_ENTRY, enable, stack, sysargs);
 				now = f->entry->armed & PVFBT_SITE_ENTRY;
 			} else {
 				if (!f->rets)
 					continue;
 				was = f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN);
 				for (j = 0; j < f->nret; j++)
-					set_armed(f->rets[j], PVFBT_SITE_RETURN, enable, stack);
+					set_armed(f->rets[j], PVFBT_SITE_RETURN, enable, stack, 0);
 				now = f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN);
 			}
 			if (was != now) {
@@ -1575,12 +1598,12 @@ static void disarm_func(struct fbt_func *f)
 	u32 j;
 
 	if (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY)) {
-		set_armed(f->entry, PVFBT_SITE_ENTRY, false, false);
+		set_armed(f->entry, PVFBT_SITE_ENTRY, false, false, 0);
 		nr_armed--;
 	}
 	if (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN)) {
 		for (j = 0; j < f->nret; j++)
-			set_armed(f->rets[j], PVFBT_SITE_RETURN, false, false);
+			set_armed(f->rets[j], PVFBT_SITE_RETURN, false, false, 0);
 		nr_armed--;
 	}
 }

@@ -60,8 +60,25 @@ deb_depends() {	# DEB: its Depends, first alternatives, one a line, NAME=VERSION
 
 host_pkgs=(make gcc libc6-dev libelf-dev pkg-config kmod cpio xz-utils zstd
 	   busybox-static qemu-system-x86 libcapstone-dev binutils dkms
-	   libbpf-dev pahole)
+	   libdevel-nytprof-perl nodejs libbpf-dev pahole)
 install_missing "${host_pkgs[@]}"
+# (a nodejs from elsewhere may bring its own npm and conflict with Debian's)
+command -v npm >/dev/null || install_missing npm
+
+# The consumer's host tests read pvfbt's pictures with real tools: folded
+# stacks with Brendan Gregg's flamegraph.pl (Debian ships it in
+# libdevel-nytprof-perl, above), the timeline with Chrome DevTools' trace
+# engine (the Performance panel's parser, published on the npm registry),
+# pinned, into .cache/npm/ (the tests then run offline).
+trace_engine=@paulirish/trace_engine@0.0.65
+ndir="$top/.cache/npm"
+if [ ! -f "$ndir/.done-${trace_engine//[@\/]/_}" ]; then
+	log "installing $trace_engine into $ndir"
+	mkdir -p "$ndir"
+	npm install --prefix "$ndir" --no-audit --no-fund --ignore-scripts --silent \
+		"$trace_engine" >/dev/null || die "npm install $trace_engine failed"
+	touch "$ndir/.done-${trace_engine//[@\/]/_}"
+fi
 
 # The Xen hypervisor: an ELF multiboot image that QEMU's -kernel loads.
 xdir="$top/.cache/xen"

@@ -67,8 +67,10 @@ void drainer_free(struct drainer *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->npending; i++)
+	for (i = 0; i < d->npending; i++) {
 		free(d->pending[i].pcs);
+		free(d->pending[i].str);
+	}
 	free(d->rings);
 	free(d->pending);
 	free(d->spare);
@@ -103,10 +105,11 @@ static int reserve(struct drainer *d, size_t more)
 	return 0;
 }
 
-/* A ring slot: an event or a stack record (both fit in record_size). */
+/* A ring slot: an event, a stack or a string record (all record_size). */
 union slot {
 	struct pvfbt_record r;
 	struct pvfbt_stack_record s;
+	struct pvfbt_str_record t;
 };
 
 static void read_slot(const struct drainer *d, const struct ring *rg,
@@ -179,6 +182,80 @@ static uint64_t read_stack(struct drainer *d, const struct ring *rg,
 	return n;
 }
 
+/*
+ * The string records after a STRINGS event at position n - 1: each with
+ * PVFBT_REC_STR and the event's probe id, arguments ascending, parts of one
+ * argument consecutive from 0, more counting down to 0.  As with stacks, a
+ * broken chain keeps what was read, is marked incomplete and leaves the
+ * offending record to the caller.  Returns the position after the chain.
+ */
+static uint64_t read_strings(struct drainer *d, const struct ring *rg,
+			     uint64_t n, uint64_t head, struct pend *p)
+{
+	struct evstr *e = calloc(1, sizeof(*e));
+	unsigned recs = 0, want_more = 6 * PVFBT_STR_RECS, last_arg = 0, part = 0;
+	int complete = 0;
+
+	while (n != head && recs < 6 * PVFBT_STR_RECS) {
+		union slot u;
+		unsigned arg, off;
+
+		read_slot(d, rg, n, &u);
+		arg = u.t.arg;
+		if (!(u.t.flags & PVFBT_REC_STR) || u.t.probe_id != p->r.probe_id ||
+		    arg > 5 || u.t.more >= want_more ||
+		    (recs && u.t.more != want_more - 1) ||
+		    u.t.part >= PVFBT_STR_RECS || u.t.len > PVFBT_STR_MAX ||
+		    (recs && arg < last_arg) ||
+		    u.t.part != (recs && arg == last_arg ? part + 1 : 0))
+			break;
+		if (e) {
+			off = u.t.part * PVFBT_STR_PER_REC;
+			e->mask |= 1u << arg;
+			e->len[arg] = u.t.len;
+			if (u.t.truncated)
+				e->trunc |= 1u << arg;
+			if (u.t.len > 0 && off < (unsigned)u.t.len) {
+				unsigned k = (unsigned)u.t.len - off;
+
+				if (k > PVFBT_STR_PER_REC)
+					k = PVFBT_STR_PER_REC;
+				memcpy(e->s[arg] + off, u.t.data, k);
+			}
+		}
+		last_arg = arg;
+		part = u.t.part;
+		want_more = u.t.more;
+		recs++;
+		n++;
+		if (!u.t.more) {
+			complete = 1;
+			break;
+		}
+	}
+	d->str_records += recs;
+	if (e) {
+		unsigned i;
+
+		/* Cut strings end at what was read: data[] is zeroed. */
+		for (i = 0; i < 6; i++)
+			if (e->len[i] > 0)
+				e->s[i][e->len[i]] = '\0';
+		e->incomplete = !complete;
+	}
+	if (!complete)
+		d->str_incomplete++;
+	p->str = e;
+	return n;
+}
+
+const struct evstr *drain_strings(const struct pvfbt_record *r)
+{
+	const struct pend *p = (const void *)((const char *)r - offsetof(struct pend, r));
+
+	return p->str;
+}
+
 size_t drainer_collect(struct drainer *d)
 {
 	size_t got = 0, slots = 0;
@@ -212,7 +289,7 @@ size_t drainer_collect(struct drainer *d)
 			union slot u;
 
 			read_slot(d, rg, n++, &u);
-			if (u.r.flags & PVFBT_REC_STACK) {
+			if (u.r.flags & (PVFBT_REC_STACK | PVFBT_REC_STR)) {
 				/* Not after a STACKED event: the rest of a
 				 * chain cut by an overrun, or garbage. */
 				d->stack_orphans++;
@@ -222,9 +299,12 @@ size_t drainer_collect(struct drainer *d)
 			p->r = u.r;
 			p->seq = d->seq++;
 			p->pcs = NULL;
+			p->str = NULL;
 			p->nr_pcs = 0;
 			p->stacked = p->incomplete = 0;
 			got++;
+			if (u.r.flags & PVFBT_REC_STRINGS)
+				n = read_strings(d, rg, n, head, p);
 			if (u.r.flags & PVFBT_REC_STACKED)
 				n = read_stack(d, rg, n, head, p);
 		}
@@ -288,6 +368,8 @@ sorted:
 		fn(&p->r, p->stacked ? &st : NULL, arg);
 		free(p->pcs);
 		p->pcs = NULL;
+		free(p->str);
+		p->str = NULL;
 	}
 	/* The held back, in time order, become the pending array. */
 	for (i = n; i < d->npending; i++)

@@ -17,10 +17,20 @@ struct ring {
 	uint64_t tail;			/* the consumer's position */
 };
 
+/* The string arguments of a PVFBT_REC_STRINGS event (system calls). */
+struct evstr {
+	uint8_t mask;			/* the arguments that have one */
+	uint8_t trunc;			/* of those, longer than PVFBT_STR_MAX */
+	uint8_t incomplete;		/* records missing or malformed */
+	int32_t len[6];			/* bytes kept, or -errno: not read */
+	char s[6][PVFBT_STR_MAX + 1];	/* NUL-terminated */
+};
+
 struct pend {
 	struct pvfbt_record r;
 	uint64_t seq;			/* collection order: stable sort */
 	uint64_t *pcs;			/* the stack of a STACKED event (malloc) */
+	struct evstr *str;		/* the strings of a STRINGS event (malloc) */
 	uint16_t nr_pcs;
 	uint8_t stacked, incomplete;
 };
@@ -44,6 +54,9 @@ struct drainer {
 					 * before them, or malformed */
 	uint64_t stack_incomplete;	/* STACKED events without a complete
 					 * stack after them */
+	uint64_t str_records;		/* string records attached to events */
+	uint64_t str_incomplete;	/* STRINGS events whose strings were
+					 * missing or malformed */
 };
 
 /*
@@ -54,6 +67,11 @@ struct drainer {
  */
 typedef void (*drain_fn)(const struct pvfbt_record *r,
 			 const struct kstack *stack, void *arg);
+/*
+ * The strings of the event a drain_fn is called with (r is its r), or NULL
+ * if it has none.  Valid only during that call.
+ */
+const struct evstr *drain_strings(const struct pvfbt_record *r);
 
 /* bases[cpu] = start of the mapping of CPU cpu (header page first), or
  * NULL for a CPU without a ring (offline when the session started). */

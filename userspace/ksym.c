@@ -228,3 +228,13 @@ void ksym_format(char *buf, size_t len, const struct ksyms *k, uint64_t addr)
 		snprintf(buf, len, "%s+0x%" PRIx64, k->strs + s->name,
 			 addr - s->addr);
 }
+
+void ksym_func(char *buf, size_t len, const struct ksyms *k, uint64_t addr)
+{
+	const struct ksym *s = ksyms_lookup(k, addr);
+
+	if (!s || addr - s->addr >= KSYM_MAX_OFFSET)
+		snprintf(buf, len, "0x%" PRIx64, addr);
+	else
+		snprintf(buf, len, "%s", k->strs + s->name);
+}

@@ -43,5 +43,7 @@ const struct ksym *ksyms_lookup(const struct ksyms *k, uint64_t addr);
 /* "vfs_read+0x5", "ext4_file_read_iter+0x1a [ext4]", or "0xffffffff81234567"
  * (no symbol at or below, or 1 MiB or more past it). */
 void ksym_format(char *buf, size_t len, const struct ksyms *k, uint64_t addr);
+/* The function only, "vfs_read", for folded stacks (hex as ksym_format). */
+void ksym_func(char *buf, size_t len, const struct ksyms *k, uint64_t addr);
 
 #endif

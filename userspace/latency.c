@@ -195,6 +195,8 @@ static void do_entry(struct lat *l, struct lat_thread *t,
 		if (top->sp < r->sp || (top->sp == r->sp && top->fid == fid)) {
 			t->n--;
 			l->lost++;
+			if (l->ops)
+				l->ops->lost(l->ops->arg, top);
 			continue;
 		}
 		break;
@@ -202,6 +204,8 @@ static void do_entry(struct lat *l, struct lat_thread *t,
 	if (t->n == t->cap) {
 		if (t->cap >= LAT_MAX_DEPTH) {
 			/* Forget the oldest frame. */
+			if (l->ops)
+				l->ops->lost(l->ops->arg, &t->f[0]);
 			memmove(t->f, t->f + 1, (t->n - 1) * sizeof(*t->f));
 			t->n--;
 			l->overflow++;
@@ -218,6 +222,10 @@ static void do_entry(struct lat *l, struct lat_thread *t,
 	t->f[t->n].fid = fid;
 	t->f[t->n].sp = r->sp;
 	t->f[t->n].ts = r->ts;
+	t->f[t->n].pid = r->pid;
+	t->f[t->n].tid = r->tid;
+	t->f[t->n].cpu = r->cpu;
+	memcpy(t->f[t->n].args, r->args, sizeof(t->f[t->n].args));
 	t->n++;
 }
 
@@ -232,9 +240,18 @@ static void do_return(struct lat *l, struct lat_thread *t,
 			goto found;
 	}
 	l->unmatched++;
+	if (l->ops)
+		l->ops->unmatched(l->ops->arg, r);
 	return;
 found:
 	l->lost += t->n - 1 - i;
+	if (l->ops) {
+		uint32_t j;
+
+		for (j = t->n; j > i + 1; j--)
+			l->ops->lost(l->ops->arg, &t->f[j - 1]);
+		l->ops->pair(l->ops->arg, &t->f[i], r, 0);
+	}
 	t->n = i;
 	account(l, fid, r->ts >= t->f[i].ts ? r->ts - t->f[i].ts : 0);
 	l->matched++;
@@ -242,6 +259,8 @@ found:
 	while (t->n && t->f[t->n - 1].sp == r->sp) {
 		struct lat_frame *c = &t->f[--t->n];
 
+		if (l->ops)
+			l->ops->pair(l->ops->arg, c, r, 1);
 		account(l, c->fid, r->ts >= c->ts ? r->ts - c->ts : 0);
 		l->matched++;
 		l->tailcalls++;
@@ -262,10 +281,29 @@ void lat_record(struct lat *l, const struct pvfbt_record *r)
 			do_entry(l, t, r, fid);
 	} else {
 		t = thread_lookup(l, thread_key(r->tid, r->cpu), 0);
-		if (t)
+		if (t) {
 			do_return(l, t, r, fid);
-		else
+		} else {
 			l->unmatched++;
+			if (l->ops)
+				l->ops->unmatched(l->ops->arg, r);
+		}
+	}
+}
+
+void lat_flush(struct lat *l)
+{
+	size_t i;
+	uint32_t j;
+
+	for (i = 0; i < l->cap_threads; i++) {
+		struct lat_thread *t = &l->threads[i];
+
+		if (!t->key)
+			continue;
+		for (j = 0; l->ops && j < t->n; j++)
+			l->ops->lost(l->ops->arg, &t->f[j]);
+		t->n = 0;
 	}
 }
 

@@ -53,6 +53,26 @@ void hist_print(FILE *f, const struct hist *h);
 struct lat_frame {
 	uint64_t sp, ts;
 	uint32_t fid;
+	uint32_t pid, tid;	/* the entry's, for lat_ops */
+	uint16_t cpu;
+	__u64 args[6];
+};
+
+/*
+ * What the pairing found, for a consumer of the pairs themselves (the
+ * timeline, timeline.c); --latency has none.  Called in record order.
+ *  - pair: the call of entry e ended with ret; via_tailcall: e tail-called
+ *    the function whose return ret is (e ends when it does);
+ *  - lost: e will not be paired (dropped by the rules above, forgotten at
+ *    LAT_MAX_DEPTH, or still open at lat_flush());
+ *  - unmatched: a return without its entry.
+ */
+struct lat_ops {
+	void (*pair)(void *arg, const struct lat_frame *e,
+		     const struct pvfbt_record *ret, int via_tailcall);
+	void (*lost)(void *arg, const struct lat_frame *e);
+	void (*unmatched)(void *arg, const struct pvfbt_record *ret);
+	void *arg;
 };
 
 struct lat_thread {
@@ -70,6 +90,7 @@ struct lat {
 	struct lat_thread *threads;
 	size_t nr_threads, cap_threads;
 	uint64_t matched, unmatched, lost, tailcalls, overflow;
+	const struct lat_ops *ops;	/* NULL: histograms only */
 };
 
 int lat_init(struct lat *l, uint32_t nr_funcs);
@@ -78,6 +99,8 @@ void lat_track(struct lat *l, uint32_t fid);
 /* Feed one record (entry or return; others ignored). */
 void lat_record(struct lat *l, const struct pvfbt_record *r);
 const struct hist *lat_hist(const struct lat *l, uint32_t fid);
+/* The end: every frame still open goes to ops->lost (not counted in .lost). */
+void lat_flush(struct lat *l);
 /* Open frames of a thread (tests). */
 const struct lat_thread *lat_thread_get(const struct lat *l, uint32_t tid,
 					uint16_t cpu);

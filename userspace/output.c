@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "output.h"
+#include "btf.h"
+#include "syscall.h"
 
 int cat_index(struct catalogue *c)
 {
@@ -140,7 +142,7 @@ void json_string(FILE *f, const char *s, size_t n)
 }
 
 /* comm for the text format: no spaces or control bytes. */
-static void text_comm(char *out, const char *comm)
+void text_comm(char *out, const char *comm)
 {
 	size_t i, n = strnlen(comm, 16);
 
@@ -171,13 +173,23 @@ static void print_args_typed(FILE *f, const struct pvfbt_record *r,
 	putc(')', f);
 }
 
-void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe)
+/* A typed value: a JSON string, number, true/false, or null for void. */
+static void json_value(FILE *f, const struct fproto *p, const struct fval *v,
+		       uint64_t raw)
 {
-	print_event_text_typed(f, r, probe, NULL);
+	char buf[128];
+
+	if (v->kind == FV_VOID)
+		fputs("null", f);
+	else if (fval_format(buf, sizeof(buf), p, v, raw))
+		json_string(f, buf, sizeof(buf));
+	else
+		fputs(buf, f);
 }
 
-void print_event_text_typed(FILE *f, const struct pvfbt_record *r,
-			    const char *probe, const struct fproto *p)
+void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe,
+		      const struct sysdesc *sys, const struct evstr *str,
+		      const struct fproto *fp)
 {
 	char comm[17];
 
@@ -187,16 +199,22 @@ void print_event_text_typed(FILE *f, const struct pvfbt_record *r,
 		r->pid, r->tid, comm, probe);
 	if ((r->probe_id & 1) && (r->flags & PVFBT_REC_TAILCALL)) {
 		fputs("  (tail call)", f);
-	} else if ((r->probe_id & 1) && p && p->ret.kind != FV_RAW) {
+	} else if ((r->probe_id & 1) && sys) {
+		fputs("  ", f);
+		sys_print_return(f, (int64_t)r->args[0]);
+	} else if ((r->probe_id & 1) && fp && fp->ret.kind != FV_RAW) {
 		char v[128];
 
-		fval_format(v, sizeof(v), p, &p->ret, r->args[0]);
+		fval_format(v, sizeof(v), fp, &fp->ret, r->args[0]);
 		fprintf(f, "  = %s", v);
 	} else if (r->probe_id & 1) {
 		fprintf(f, "  = 0x%" PRIx64 " (%" PRId64 ")", (uint64_t)r->args[0],
 			(int64_t)r->args[0]);
-	} else if (p) {
-		print_args_typed(f, r, p);
+	} else if (sys && (r->flags & PVFBT_REC_SYSCALL)) {
+		fputs("  ", f);
+		sys_print_entry(f, sys, r, str);
+	} else if (fp) {
+		print_args_typed(f, r, fp);
 	} else {
 		int i;
 
@@ -223,29 +241,10 @@ void print_stack_text(FILE *f, const struct kstack *stack,
 		fputs(STACK_INDENT STACK_INCOMPLETE "\n", f);
 }
 
-/* A typed value: a JSON string, number, true/false, or null for void. */
-static void json_value(FILE *f, const struct fproto *p, const struct fval *v,
-		       uint64_t raw)
-{
-	char buf[128];
-
-	if (v->kind == FV_VOID)
-		fputs("null", f);
-	else if (fval_format(buf, sizeof(buf), p, v, raw))
-		json_string(f, buf, sizeof(buf));
-	else
-		fputs(buf, f);
-}
-
 void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
-		      const struct kstack *stack, const struct ksyms *ks)
-{
-	print_event_json_typed(f, r, probe, stack, ks, NULL);
-}
-
-void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
-			    const char *probe, const struct kstack *stack,
-			    const struct ksyms *ks, const struct fproto *p)
+		      const struct kstack *stack, const struct ksyms *ks,
+		      const struct sysdesc *sys, const struct evstr *str,
+		      const struct fproto *fp)
 {
 	fprintf(f, "{\"ts\":%" PRIu64 ",\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
 		(uint64_t)r->ts, r->cpu, r->pid, r->tid);
@@ -257,9 +256,13 @@ void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
 		fputs(",\"tailcall\":true", f);
 	} else if (r->probe_id & 1) {
 		fprintf(f, ",\"retval\":%" PRId64, (int64_t)r->args[0]);
-		if (p && p->ret.kind != FV_RAW) {
+		if (sys) {
+			putc(',', f);
+			if (!sys_json_errno(f, (int64_t)r->args[0]))
+				fputs("\"errno\":null", f);
+		} else if (fp && fp->ret.kind != FV_RAW) {
 			fputs(",\"ret\":", f);
-			json_value(f, p, &p->ret, r->args[0]);
+			json_value(f, fp, &fp->ret, r->args[0]);
 		}
 	} else {
 		int i;
@@ -268,17 +271,21 @@ void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
 		for (i = 0; i < 6; i++)
 			fprintf(f, "%s%" PRIu64, i ? "," : "", (uint64_t)r->args[i]);
 		putc(']', f);
-		if (p) {
+		if (sys && (r->flags & PVFBT_REC_SYSCALL)) {
+			putc(',', f);
+			sys_json_entry(f, sys, r, str);
+		} else if (fp) {
 			fputs(",\"argv\":{", f);
-			for (i = 0; i < p->nr_args; i++) {
+			for (i = 0; i < fp->nr_args; i++) {
 				if (i)
 					putc(',', f);
-				json_string(f, p->args[i].name, strlen(p->args[i].name));
+				json_string(f, fp->args[i].name,
+					    strlen(fp->args[i].name));
 				putc(':', f);
-				json_value(f, p, &p->args[i], r->args[i]);
+				json_value(f, fp, &fp->args[i], r->args[i]);
 			}
 			putc('}', f);
-			if (p->more)
+			if (fp->more)
 				fputs(",\"argv_more\":true", f);
 		}
 	}
@@ -300,264 +307,4 @@ void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
 			fputs(",\"stack_incomplete\":true", f);
 	}
 	fputs("}\n", f);
-}
-
-int counts_init(struct counts *c, uint32_t nr_ids, int by_pid)
-{
-	memset(c, 0, sizeof(*c));
-	c->nr_ids = nr_ids;
-	c->by_pid = by_pid;
-	c->by_id = calloc(nr_ids ? nr_ids : 1, sizeof(*c->by_id));
-	if (by_pid) {
-		c->cap_pids = 1024;
-		c->pids = calloc(c->cap_pids, sizeof(*c->pids));
-	}
-	return (!c->by_id || (by_pid && !c->pids)) ? -1 : 0;
-}
-
-static size_t pid_slot(struct count_pid *t, size_t cap, uint32_t id,
-		       uint32_t pid)
-{
-	uint64_t k = ((uint64_t)id << 32 | pid) * 0x9e3779b97f4a7c15ULL;
-	size_t i = (k >> 20) & (cap - 1);
-
-	while (t[i].used && (t[i].id != id || t[i].pid != pid))
-		i = (i + 1) & (cap - 1);
-	return i;
-}
-
-void counts_add(struct counts *c, const struct pvfbt_record *r)
-{
-	size_t i;
-
-	if (r->probe_id < c->nr_ids)
-		c->by_id[r->probe_id]++;
-	if (!c->by_pid)
-		return;
-	if ((c->nr_pids + 1) * 2 > c->cap_pids) {
-		size_t ncap = c->cap_pids * 2, j;
-		struct count_pid *nt = calloc(ncap, sizeof(*nt));
-
-		if (!nt)
-			return;
-		for (j = 0; j < c->cap_pids; j++)
-			if (c->pids[j].used)
-				nt[pid_slot(nt, ncap, c->pids[j].id,
-					    c->pids[j].pid)] = c->pids[j];
-		free(c->pids);
-		c->pids = nt;
-		c->cap_pids = ncap;
-	}
-	i = pid_slot(c->pids, c->cap_pids, r->probe_id, r->pid);
-	if (!c->pids[i].used) {
-		c->pids[i].used = 1;
-		c->pids[i].id = r->probe_id;
-		c->pids[i].pid = r->pid;
-		c->nr_pids++;
-	}
-	c->pids[i].n++;
-}
-
-struct crow {
-	uint32_t id, pid;
-	uint64_t n;
-};
-
-static int crow_cmp(const void *a, const void *b)
-{
-	const struct crow *x = a, *y = b;
-
-	if (x->n != y->n)
-		return x->n > y->n ? -1 : 1;
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-void counts_print(FILE *f, const struct counts *c, const struct catalogue *cat)
-{
-	size_t n = 0, i, cap = c->by_pid ? c->nr_pids : c->nr_ids;
-	struct crow *rows = calloc(cap ? cap : 1, sizeof(*rows));
-	char name[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 32];
-
-	if (!rows)
-		return;
-	if (c->by_pid) {
-		for (i = 0; i < c->cap_pids; i++)
-			if (c->pids[i].used)
-				rows[n++] = (struct crow){ c->pids[i].id,
-							   c->pids[i].pid,
-							   c->pids[i].n };
-	} else {
-		for (i = 0; i < c->nr_ids; i++)
-			if (c->by_id[i])
-				rows[n++] = (struct crow){ (uint32_t)i, 0,
-							   c->by_id[i] };
-	}
-	qsort(rows, n, sizeof(*rows), crow_cmp);
-	if (c->by_pid)
-		fprintf(f, "%-60s %8s %12s\n", "PROBE", "PID", "COUNT");
-	else
-		fprintf(f, "%-60s %12s\n", "PROBE", "COUNT");
-	for (i = 0; i < n; i++) {
-		probe_fullname(name, sizeof(name), cat, rows[i].id);
-		if (c->by_pid)
-			fprintf(f, "%-60s %8u %12" PRIu64 "\n", name,
-				rows[i].pid, rows[i].n);
-		else
-			fprintf(f, "%-60s %12" PRIu64 "\n", name, rows[i].n);
-	}
-	free(rows);
-}
-
-void counts_free(struct counts *c)
-{
-	free(c->by_id);
-	free(c->pids);
-	memset(c, 0, sizeof(*c));
-}
-
-/* ------------------------------------------------------------------ */
-/* --count --stack */
-
-static uint64_t stack_hash(uint32_t probe_id, int incomplete,
-			   const uint64_t *pcs, uint32_t nr)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)probe_id << 1 |
-					       (incomplete ? 1 : 0));
-	uint32_t i;
-
-	h *= 0x100000001b3ULL;
-	for (i = 0; i < nr; i++) {
-		h ^= pcs[i];
-		h *= 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	return h ^ nr;
-}
-
-int stack_counts_init(struct stack_counts *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->cap = 256;
-	c->tab = calloc(c->cap, sizeof(*c->tab));
-	return c->tab ? 0 : -1;
-}
-
-static struct stack_count *sc_slot(struct stack_count *t, size_t cap,
-				   uint64_t h, uint32_t probe_id, int incomplete,
-				   const uint64_t *pcs, uint32_t nr)
-{
-	size_t i = (h >> 7) & (cap - 1);
-
-	for (;; i = (i + 1) & (cap - 1)) {
-		struct stack_count *e = &t[i];
-
-		if (!e->used)
-			return e;
-		if (e->hash == h && e->probe_id == probe_id &&
-		    e->incomplete == !!incomplete && e->nr == nr &&
-		    (!nr || !memcmp(e->pcs, pcs, nr * sizeof(*pcs))))
-			return e;
-	}
-}
-
-void stack_counts_add(struct stack_counts *c, const struct pvfbt_record *r,
-		      const struct kstack *stack)
-{
-	uint32_t nr = stack ? stack->nr : 0;
-	const uint64_t *pcs = stack ? stack->pcs : NULL;
-	int inc = stack ? stack->incomplete : 0;
-	uint64_t h = stack_hash(r->probe_id, inc, pcs, nr);
-	struct stack_count *e;
-
-	if ((c->nr + 1) * 2 > c->cap) {
-		size_t ncap = c->cap * 2, j;
-		struct stack_count *nt = calloc(ncap, sizeof(*nt));
-
-		if (!nt)
-			return;
-		for (j = 0; j < c->cap; j++) {
-			struct stack_count *o = &c->tab[j];
-
-			if (o->used)
-				*sc_slot(nt, ncap, o->hash, o->probe_id,
-					 o->incomplete, o->pcs, o->nr) = *o;
-		}
-		free(c->tab);
-		c->tab = nt;
-		c->cap = ncap;
-	}
-	e = sc_slot(c->tab, c->cap, h, r->probe_id, inc, pcs, nr);
-	if (!e->used) {
-		if (nr) {
-			e->pcs = malloc(nr * sizeof(*pcs));
-			if (!e->pcs)
-				return;
-			memcpy(e->pcs, pcs, nr * sizeof(*pcs));
-		}
-		e->used = 1;
-		e->hash = h;
-		e->probe_id = r->probe_id;
-		e->incomplete = !!inc;
-		e->nr = (uint16_t)nr;
-		c->nr++;
-	}
-	e->n++;
-}
-
-static int sc_cmp(const void *a, const void *b)
-{
-	const struct stack_count *x = *(const struct stack_count *const *)a;
-	const struct stack_count *y = *(const struct stack_count *const *)b;
-	uint32_t i;
-
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	if (x->probe_id != y->probe_id)
-		return x->probe_id < y->probe_id ? -1 : 1;
-	for (i = 0; i < x->nr && i < y->nr; i++)
-		if (x->pcs[i] != y->pcs[i])
-			return x->pcs[i] < y->pcs[i] ? -1 : 1;
-	if (x->nr != y->nr)
-		return x->nr < y->nr ? -1 : 1;
-	return (int)x->incomplete - (int)y->incomplete;
-}
-
-void stack_counts_print(FILE *f, const struct stack_counts *c,
-			const struct catalogue *cat, const struct ksyms *ks)
-{
-	const struct stack_count **rows = calloc(c->nr ? c->nr : 1,
-						 sizeof(*rows));
-	char name[PVFBT_NAME_LEN + PVFBT_MODNAME_LEN + 32];
-	size_t n = 0, i;
-
-	if (!rows)
-		return;
-	for (i = 0; i < c->cap; i++)
-		if (c->tab[i].used)
-			rows[n++] = &c->tab[i];
-	qsort(rows, n, sizeof(*rows), sc_cmp);
-	for (i = 0; i < n; i++) {
-		struct kstack st = {
-			.pcs = rows[i]->pcs, .nr = rows[i]->nr,
-			.incomplete = rows[i]->incomplete,
-		};
-
-		probe_fullname(name, sizeof(name), cat, rows[i]->probe_id);
-		fprintf(f, "%s%s\n", i ? "\n" : "", name);
-		print_stack_text(f, &st, ks);
-		fprintf(f, "%12" PRIu64 "\n", rows[i]->n);
-	}
-	free(rows);
-}
-
-void stack_counts_free(struct stack_counts *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->cap; i++)
-		free(c->tab[i].pcs);
-	free(c->tab);
-	memset(c, 0, sizeof(*c));
 }

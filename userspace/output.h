@@ -8,7 +8,6 @@
 
 #include "pvfbt.h"
 #include "ksym.h"
-#include "btf.h"
 
 /* The function catalogue, indexed by fid. */
 struct catalogue {
@@ -39,11 +38,16 @@ void json_string(FILE *f, const char *s, size_t n);
  * gets "stack":["vfs_read+0x5",...] and, if it is incomplete,
  * "stack_incomplete":true.
  */
-void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe);
-void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
-		      const struct kstack *stack, const struct ksyms *ks);
+struct sysdesc;
+struct evstr;
 /*
- * The same with the function's prototype from BTF (btf.h; NULL: as above).
+ * sys: the system call whose handler the probe is on (NULL: none).  Then a
+ * PVFBT_REC_SYSCALL entry prints as the call, "openat(dfd=AT_FDCWD,
+ * filename="/etc/passwd", ...)" (str: its strings), and a return as
+ * "= 3" or "= -2 ENOENT"; JSON gets "syscall", "argv" and "errno".
+ */
+/*
+ * fp: otherwise, the function's prototype from BTF (btf.h; NULL: none).
  * Text: an entry ends "  vfs_read(file=0xffff888008180400, buf=0x7ffd1000,
  * count=832, pos=0xffffc900404cbf10)" ("..." for parameters not shown), a
  * return "  = 832" typed by the declared return type ("= void" for a void
@@ -52,11 +56,14 @@ void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
  * enumerator names are strings, integers numbers, bool true/false) with
  * "argv_more":true when parameters are not shown, and "ret" (null: void).
  */
-void print_event_text_typed(FILE *f, const struct pvfbt_record *r,
-			    const char *probe, const struct fproto *p);
-void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
-			    const char *probe, const struct kstack *stack,
-			    const struct ksyms *ks, const struct fproto *p);
+struct fproto;
+void print_event_text(FILE *f, const struct pvfbt_record *r, const char *probe,
+		      const struct sysdesc *sys, const struct evstr *str,
+		      const struct fproto *fp);
+void print_event_json(FILE *f, const struct pvfbt_record *r, const char *probe,
+		      const struct kstack *stack, const struct ksyms *ks,
+		      const struct sysdesc *sys, const struct evstr *str,
+		      const struct fproto *fp);
 /* One line per frame, "        vfs_read+0x5", then "        [stack incomplete]"
  * if it is. */
 #define STACK_INDENT		"        "
@@ -64,49 +71,8 @@ void print_event_json_typed(FILE *f, const struct pvfbt_record *r,
 void print_stack_text(FILE *f, const struct kstack *stack,
 		      const struct ksyms *ks);
 
-/* --count */
-struct counts {
-	uint64_t *by_id;	/* [nr_ids] */
-	uint32_t nr_ids;
-	int by_pid;
-	struct count_pid {
-		uint32_t id, pid;
-		uint64_t n;
-		int used;
-	} *pids;
-	size_t nr_pids, cap_pids;
-};
-
-int counts_init(struct counts *c, uint32_t nr_ids, int by_pid);
-void counts_add(struct counts *c, const struct pvfbt_record *r);
-void counts_print(FILE *f, const struct counts *c, const struct catalogue *cat);
-void counts_free(struct counts *c);
-
-/* --count --stack: counts per (probe, stack), like DTrace @[stack()] = count() */
-struct stack_count {
-	uint64_t hash, n;
-	uint64_t *pcs;		/* NULL if nr == 0 */
-	uint32_t probe_id;
-	uint16_t nr;
-	uint8_t incomplete, used;
-};
-
-struct stack_counts {
-	struct stack_count *tab;
-	size_t cap, nr;
-};
-
-int stack_counts_init(struct stack_counts *c);
-/* stack NULL: the event had no stack (counted with an empty one). */
-void stack_counts_add(struct stack_counts *c, const struct pvfbt_record *r,
-		      const struct kstack *stack);
-/*
- * Ascending by count, as DTrace prints aggregations; entries separated by
- * an empty line, each the probe, its frames (print_stack_text) and the
- * count right-aligned in 12 columns.
- */
-void stack_counts_print(FILE *f, const struct stack_counts *c,
-			const struct catalogue *cat, const struct ksyms *ks);
-void stack_counts_free(struct stack_counts *c);
+/* comm for text: at most 16 bytes, no blanks or control bytes ("?"), "-"
+ * if empty; out has room for 17. */
+void text_comm(char *out, const char *comm);
 
 #endif

@@ -744,6 +744,7 @@ int pvfbt_trap_roots(unsigned long *v, int max)
 		(unsigned long)pvfbt_die, (unsigned long)on_int3,
 		(unsigned long)on_debug, (unsigned long)emulate,
 		(unsigned long)pvfbt_record, (unsigned long)pvfbt_site_lookup,
+		(unsigned long)pvfbt_str_measure, (unsigned long)pvfbt_str_write,
 	};
 	int i;
 

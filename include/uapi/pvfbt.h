@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	5
+#define PVFBT_ABI_VERSION	6
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -120,6 +120,21 @@ struct pvfbt_enable {
 	__u32 flags;		/* in: PVFBT_ENABLE_* */
 };
 #define PVFBT_ENABLE_STACK	0x1	/* each hit also records the kernel stack */
+/*
+ * System calls (ABI 6).  PVFBT_ENABLE_SYSCALL: every id of the call is the
+ * entry probe of a system call handler __x64_sys_NAME(const struct pt_regs
+ * *regs); its records carry the system call's own arguments, read from the
+ * user registers regs points at (rdi rsi rdx r10 r8 r9), and have
+ * PVFBT_REC_SYSCALL.  Anything else in the call: -EINVAL.
+ * PVFBT_ENABLE_STRING(n) (with SYSCALL only): argument n (0..5) is a
+ * user-space NUL-terminated string; each hit copies it (PVFBT_STR_MAX bytes
+ * at most, without faulting or sleeping) into string records after the
+ * event.
+ */
+#define PVFBT_ENABLE_SYSCALL	0x2
+#define PVFBT_ENABLE_STR_SHIFT	8
+#define PVFBT_ENABLE_STRING(n)	(1u << (PVFBT_ENABLE_STR_SHIFT + (n)))
+#define PVFBT_ENABLE_STRINGS	(0x3fu << PVFBT_ENABLE_STR_SHIFT)
 
 /* Per-CPU statistics (PVFBT_IOC_STATS fills one per CPU). */
 struct pvfbt_cpu_stats {
@@ -201,6 +216,11 @@ struct pvfbt_ring_header {
 					 * jumps to another one, which returns
 					 * to its caller; args[0] is not a
 					 * return value */
+#define PVFBT_REC_SYSCALL	0x40	/* args[] are the system call's own,
+					 * from the user registers */
+#define PVFBT_REC_STRINGS	0x80	/* string records follow this record
+					 * (before its stack records, if any) */
+#define PVFBT_REC_STR		0x100	/* a struct pvfbt_str_record */
 
 struct pvfbt_record {
 	__u64 ts;		/* ns, CLOCK_MONOTONIC (ktime_get_mono_fast_ns) */
@@ -238,6 +258,33 @@ struct pvfbt_stack_record {
 	__u16 more;		/* stack records after this one */
 	__u32 pad;
 	__u64 pcs[PVFBT_STACK_PER_REC];
+};
+
+/*
+ * A string argument of a PVFBT_REC_STRINGS event: the event is followed,
+ * with consecutive positions, by its string records, arguments in
+ * ascending order, each string in 1..PVFBT_STR_RECS records (part 0, 1,
+ * ...); more counts the string records still to come after this one, over
+ * all the event's strings.  len (the same in every part) is the number of
+ * bytes kept, without the NUL, or -errno when the copy failed (-EFAULT: not
+ * mapped, or paged out: the copy cannot fault it in).  truncated: the
+ * string was longer than PVFBT_STR_MAX.  A full ring drops the event with
+ * its strings (one drop).
+ */
+#define PVFBT_STR_MAX		256
+#define PVFBT_STR_PER_REC	104
+#define PVFBT_STR_RECS		((PVFBT_STR_MAX + PVFBT_STR_PER_REC - 1) / PVFBT_STR_PER_REC)
+struct pvfbt_str_record {
+	__u64 ts;
+	__u32 probe_id;
+	__u16 cpu;
+	__u16 flags;		/* PVFBT_REC_STR */
+	__u8 arg;		/* the argument, 0..5 */
+	__u8 part;		/* bytes part * PVFBT_STR_PER_REC.. of it */
+	__u8 more;
+	__u8 truncated;
+	__s32 len;
+	char data[PVFBT_STR_PER_REC];
 };
 
 #define PVFBT_IOC_MAGIC		0xfb

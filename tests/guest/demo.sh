@@ -19,4 +19,14 @@ show pvfbt -n 'fbt::__x64_sys_read:' -n 'fbt::ksys_read:' -c 'readn /etc/passwd 
 show pvfbt --json -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
 show env PVFBT_BTF_DIR=/nonexistent pvfbt -n 'fbt::ksys_read:' -c 'readn /etc/passwd 16'
 show pvfbt --count -n 'fbt::sys_*:entry' -c 'sh -c "ls / >/dev/null; cat /etc/passwd >/dev/null"'
+show pvfbt --count --by comm -n 'fbt::ksys_read:entry' -c 'sh -c "readn /etc/passwd 16 4; head -n 1 /etc/passwd; wc -l /etc/passwd"'
+show pvfbt --count --by arg2 --comm cat -n 'fbt::vfs_read:entry' -c 'cat /etc/passwd'
+show pvfbt --count --by retval --comm cat -n 'fbt::vfs_read:return' -c 'cat /etc/passwd'
+show pvfbt --count --by retval --comm cat -n 'fbt::sys_openat:return' -c 'sh -c "cat /etc/passwd /nonexistent >/dev/null"' || true	# cat exits 1
+# Documentation/vfs-flamegraph.svg: flamegraph.pl on the folded stacks
+show pvfbt --count --stack --folded -n 'fbt::vfs_*:entry' -o /tmp/vfs.folded \
+	-c 'sh -c "for i in 1 2 3; do cat /etc/passwd /proc/cpuinfo /proc/meminfo >/dev/null; ls -lR /etc /proc/sys/kernel >/dev/null 2>&1; done"'
+echo "# folded: begin"; cat /tmp/vfs.folded; echo "# folded: end"
+show pvfbt --format=chrome -o /tmp/cat.json -n 'fbt::vfs_read:' -n 'fbt::ksys_read:' --comm cat -c 'cat /etc/passwd'
+show head -n 6 /tmp/cat.json
 rmmod pvfbt

@@ -29,7 +29,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *5\$" $T/status || fail "abi version"
+	grep -q "^abi version: *6\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
@@ -111,6 +111,68 @@ t_btf_args() {
 	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
 		fail "no prototype of vfs_read in -l -v"
 	[ "$(wc -l <$T/bl)" = 2 ] || fail "-l -v said more than the header and the probe"
+}
+
+# System calls print as strace prints them: arguments from the user's
+# registers, strings copied by the module, errno names (issue 15).
+# ret_after FILE STRING: what the first return after the first line holding
+# STRING says ("= 3"); one thread runs there: the next return is its.
+ret_after() {
+	awk -v s="$2" 'index($0, s) { on = 1; next }
+		on && /:return  / { sub(/.*:return  /, ""); print; exit }' "$1"
+}
+
+t_syscall_args() {
+	O='fbt:vmlinux:__x64_sys_openat'
+	pvfbt --comm cat -n 'fbt::sys_openat:' -c 'cat /etc/passwd' >$T/o 2>&1
+	cat $T/o
+	grep -q '^root:' $T/o || fail "cat printed no /etc/passwd"
+	[ "$(grep -cE "$O:entry  openat\(dfd=AT_FDCWD, filename=\"/etc/passwd\", flags=O_RDONLY([|]O_LARGEFILE)?, mode=0\)$" $T/o)" = 1 ] ||
+		fail "not one openat entry naming /etc/passwd"
+	ret_after $T/o 'filename="/etc/passwd"' | grep -Eqx '= [3-9]' || fail "no descriptor returned"
+	pvfbt --comm cat -n 'fbt::sys_openat:' -c 'cat /nonexistent' >$T/n 2>&1 || :
+	cat $T/n
+	grep -q 'filename="/nonexistent"' $T/n || fail "no /nonexistent"
+	[ "$(ret_after $T/n 'filename="/nonexistent"')" = "= -2 ENOENT" ] || fail "no ENOENT return"
+	# A path longer than the module keeps (256 bytes): cut and marked.
+	x=$(printf '%0250d' 0 | tr 0 x)
+	pvfbt --comm sysargs -n 'fbt::sys_openat:' -c 'sysargs long 300' >$T/l 2>&1
+	cat $T/l
+	grep -q '^errno=ENAMETOOLONG$' $T/l || fail "sysargs long"
+	grep -q "filename=\"/tmp/${x}x\"\.\.\., flags=O_RDONLY|O_CLOEXEC" $T/l ||
+		fail "long path not cut at 256 bytes with ..."
+	[ "$(ret_after $T/l 'filename="/tmp/xxx')" = "= -36 ENAMETOOLONG" ] || fail "no ENAMETOOLONG return"
+	# Unreadable: not mapped, and mapped but never touched (the copy
+	# cannot fault the page in; the kernel's own copy does).
+	pvfbt --comm sysargs -n 'fbt::sys_openat:' -c 'sysargs badptr' >$T/b 2>&1
+	cat $T/b
+	grep -q "filename=0x8 (unreadable: EFAULT)" $T/b || fail "bad pointer"
+	[ "$(ret_after $T/b 'filename=0x8 ')" = "= -14 EFAULT" ] || fail "no EFAULT return"
+	pvfbt --comm sysargs -n 'fbt::sys_openat:' -c 'sysargs untouched' >$T/u 2>&1
+	cat $T/u
+	grep -Eq "filename=0x[0-9a-f]+ \(unreadable: EFAULT\)" $T/u || fail "untouched page"
+	[ "$(ret_after $T/u 'unreadable: EFAULT')" = "= -2 ENOENT" ] || fail "untouched: no ENOENT return"
+	# JSON carries the same, typed.
+	pvfbt --json --comm cat -n 'fbt::sys_openat:' -c 'cat /nonexistent' >$T/j 2>&1 || :
+	grep -q '"syscall":"openat","argv":{"dfd":"AT_FDCWD","filename":"/nonexistent","flags":"O_RDONLY' $T/j ||
+		{ cat $T/j; fail "JSON entry"; }
+	grep -q '"retval":-2,"errno":"ENOENT"' $T/j || { cat $T/j; fail "JSON return"; }
+	# A system call without strings: its own arguments, not the regs pointer.
+	pvfbt --comm readn -n 'fbt::sys_read:entry' -c "readn /etc/passwd 77" >$T/r 2>&1
+	grep -Eq "__x64_sys_read:entry  read\(fd=[0-9]+, buf=0x[0-9a-f]+, count=77\)$" $T/r ||
+		{ cat $T/r; fail "read(count=77)"; }
+	# Strings and a stack on one event: both read back, in order.
+	pvfbt --stack --comm cat -n 'fbt::sys_openat:entry' -c 'cat /etc/passwd' >$T/s 2>&1
+	awk 'index($0, "filename=\"/etc/passwd\"") { getline; print; exit }' $T/s |
+		grep -Eq '^ +__x64_sys_openat\+0x[0-9a-f]+$' || { cat $T/s; fail "--stack after strings"; }
+	! grep -q incomplete $T/s || { cat $T/s; fail "incomplete strings or stack"; }
+	# Flags the module must refuse change nothing.
+	sysargs badflags >$T/f 2>&1 || { cat $T/f; fail "badflags"; }
+	grep -qx 'badflags ok' $T/f || { cat $T/f; fail "badflags"; }
+	# Counting pays no copies: plain records, exact.
+	pvfbt --count -n 'fbt::sys_getppid:entry' -c "getppid-loop 500" >$T/c 2>&1
+	[ "$(count_of $T/c fbt:vmlinux:__x64_sys_getppid:entry)" = 500 ] || { cat $T/c; fail "count"; }
+	no_missed_steps $T/o
 }
 
 t_shapes() {
@@ -342,6 +404,15 @@ t_stack() {
 	! grep -q stack_incomplete $T/st || fail "incomplete stack"
 	# Records read = records written with stack records in the rings.
 	[ "$(val $T/st records)" = "$n" ] || fail "records $(val $T/st records), events $n"
+	# A 1-byte instruction at the site (getppid's entry is push %rbx):
+	# the int3's ip is the next instruction, in another unwind state.
+	pvfbt --json --stack -n 'fbt::sys_getppid:' -c 'getppid-loop 200' >$T/sg 2>&1
+	for k in entry return; do
+		g=$(grep -c "\"probe\":\"fbt:vmlinux:__x64_sys_getppid:$k\"" $T/sg || true)
+		[ "$g" = 200 ] || { tail -5 $T/sg; fail "getppid $k: $g events"; }
+		[ "$(grep "__x64_sys_getppid:$k" $T/sg | grep -c '"stack":\["__[a-z0-9]*_sys_getppid+0x[0-9a-f]*",.*"do_syscall_64+0x')" = 200 ] ||
+			{ grep "__x64_sys_getppid:$k" $T/sg | head -3; fail "getppid $k: a stack without do_syscall_64"; }
+	done
 }
 
 # Text is written through one writable alias of a batch's pages, or with
@@ -893,10 +964,71 @@ t_unload() {
 	insmod /pvfbt.ko && rmmod pvfbt || fail "second load/unload"
 }
 
-tests="load environment nonroot_refused bad_specs getppid_exact read_args btf_args shapes
+# --count --stack --folded: folded stacks (flame-graph input), one line per
+# distinct stack "root;...;caller;leaf COUNT", the leaf the probe; exactly
+# one hit per getppid call.
+t_folded() {
+	M=3000
+	pvfbt --count --stack --folded --comm getppid-loop -n 'fbt::sys_getppid:entry' \
+		-c "getppid-loop $M" >$T/fo 2>$T/fo.err
+	cat $T/fo $T/fo.err
+	[ -s $T/fo ] || fail "no output"
+	bad=$(grep -cvE '^[^ ;]+(;[^ ;]+)* [0-9]+$' $T/fo || true)
+	[ "$bad" = 0 ] || fail "$bad lines are not folded stacks"
+	[ "$(awk '{ s += $NF } END { print s }' $T/fo)" = $M ] || fail "total is not $M"
+	lines=$(wc -l <$T/fo)
+	[ "$(grep -cE '(^|;)__x64_sys_getppid:entry [0-9]+$' $T/fo)" = "$lines" ] ||
+		fail "not every stack ends in the probe"
+	[ "$(grep -c 'do_syscall_64;' $T/fo)" = "$lines" ] || fail "a stack not through do_syscall_64"
+	! grep -q '^\[incomplete\]' $T/fo || fail "incomplete stack"
+	[ "$(sort $T/fo | cut -d' ' -f1 | uniq -d | wc -l)" = 0 ] || fail "a stack on two lines"
+	grep -q " 0 dropped," $T/fo.err || fail "drops"
+}
+
+# --count --by comm|arg2|retval: exact counts per key
+t_count_by() {
+	pvfbt --count --by comm -n 'fbt::sys_getppid:' -c 'getppid-loop 2000' >$T/bc 2>&1
+	cat $T/bc
+	grep -Eq '^PROBE +COMM +COUNT$' $T/bc || fail "header"
+	grep -Eq '^fbt:vmlinux:__x64_sys_getppid:entry +getppid-loop +2000$' $T/bc || fail "entries of getppid-loop"
+	grep -Eq '^fbt:vmlinux:__x64_sys_getppid:return +getppid-loop +2000$' $T/bc || fail "returns of getppid-loop"
+	head -c 300 /dev/zero >$T/data
+	# readn: one read and 49 preads of 123 bytes, each a vfs_read(.., count = 123, ..)
+	pvfbt --count --by arg2 --comm readn -n 'fbt::vfs_read:entry' -c "readn $T/data 123 50" >$T/ba 2>&1
+	cat $T/ba
+	grep -Eq '^fbt:vmlinux:vfs_read:entry +123 +50$' $T/ba || fail "arg2 = 123: not 50 calls"
+	pvfbt --count --by retval --comm readn -n 'fbt::vfs_read:return' -c "readn $T/data 123 50" >$T/br 2>&1
+	cat $T/br
+	grep -Eq '^fbt:vmlinux:vfs_read:return +123 +50$' $T/br || fail "retval = 123: not 50 returns"
+}
+
+# --format=chrome: a trace-event timeline, one complete event ("X") per
+# call.  Checked line by line here (busybox); the host tests load such a
+# file with Chrome DevTools' trace engine.
+t_timeline() {
+	M=2000
+	pvfbt --format=chrome -o $T/tl.json --comm getppid-loop -n 'fbt::sys_getppid:' \
+		-c "getppid-loop $M" >$T/tl 2>&1
+	cat $T/tl
+	head -c 600 $T/tl.json; echo; tail -n 2 $T/tl.json
+	[ "$(head -n 1 $T/tl.json)" = '{"displayTimeUnit":"ns","traceEvents":[' ] || fail "head"
+	tail -n 1 $T/tl.json | grep -q '^],"otherData":{"source":"pvfbt","slices":'"$M"',"instants":0}}$' || fail "tail"
+	x=$(grep -c '^{"ph":"X","name":"__x64_sys_getppid","cat":"vmlinux","ts":[0-9]*\.[0-9]\{3\},"dur":[0-9]*\.[0-9]\{3\},"pid":[0-9]*,"tid":[0-9]*,"args":{"arg0":"0x[0-9a-f]*",.*"retval":[0-9-]*}},$' $T/tl.json || true)
+	last=$(tail -n 2 $T/tl.json | head -n 1)
+	case $last in '{"ph":"X",'*'}}') x=$((x + 1)) ;; esac
+	[ "$x" = $M ] || fail "$x slices, want $M"
+	[ "$(grep -c '"ph":"X"' $T/tl.json)" = $M ] || fail "other slices"
+	! grep -q '"ph":"i"' $T/tl.json || fail "unpaired entries or returns"
+	[ "$(grep -c '"ph":"M","name":"thread_name"' $T/tl.json)" = 1 ] || fail "thread names"
+	[ "$(wc -l <$T/tl.json)" = $((M + 3)) ] || fail "lines"
+	grep -q "timeline: $M slices, 0 instants" $T/tl || fail "summary"
+	grep -q " 0 dropped," $T/tl || fail "drops"
+}
+
+tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step
-	list_uffd footprint cpu_hotplug pidns unload"
+	list_uffd footprint cpu_hotplug pidns folded count_by timeline unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}
 echo "KTAP version 1"

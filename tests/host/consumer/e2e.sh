@@ -11,6 +11,7 @@ export FAKEDEV_CALLS=1000
 # would type the fake's vfs_read): the raw output of the tests below.
 export PVFBT_BTF_DIR="$T/nobtf"
 BTF=$(pwd)/fakebtf
+abi=$(awk '$2 == "PVFBT_ABI_VERSION" { print $3 }' ../../../include/uapi/pvfbt.h)
 
 pass() { echo "ok $1"; }
 fail() { echo "# $2"; sed 's/^/#   /' "$T/out" "$T/err" 2>/dev/null | head -40; echo "not ok $1"; }
@@ -20,7 +21,7 @@ rc() { cat "$T/rc"; }
 # --status
 run $P --status
 if [ "$(rc)" = 0 ] && grep -q '^environment: *xen-pv$' "$T/out" &&
-   grep -q '^abi version: *5$' "$T/out" && grep -q '^cpus: *2$' "$T/out" &&
+   grep -q "^abi version: *$abi\$" "$T/out" && grep -q '^cpus: *2$' "$T/out" &&
    grep -qx 'memory at rest: 3072 KiB (catalogue, sites, slots)' "$T/out" &&
    grep -qx 'session memory: 0 KiB (0 rings)' "$T/out" &&
    grep -q '^kernel release: *6.1.0-fake$' "$T/out" &&
@@ -34,7 +35,6 @@ then pass open_enoent; else fail open_enoent "ENOENT message"; fi
 run env FAKEDEV_ERRNO=13 $P -n sys_getppid -c true
 if [ "$(rc)" = 1 ] && grep -qx 'pvfbt: permission denied: pvfbt needs root (CAP_SYS_ADMIN)' "$T/err"
 then pass open_eacces; else fail open_eacces "EACCES message"; fi
-abi=$(awk '$2 == "PVFBT_ABI_VERSION" { print $3 }' ../../../include/uapi/pvfbt.h)
 run env FAKEDEV_ABI=7 $P -n sys_getppid -d 0.1
 if [ "$(rc)" = 1 ] && grep -qx "pvfbt: module ABI 7, consumer ABI $abi: rebuild" "$T/err"
 then pass abi_mismatch; else fail abi_mismatch "ABI message"; fi
@@ -122,6 +122,55 @@ then pass latency; else fail latency "--latency histogram"; fi
 run $P -n fbt::vfs_write: --latency -c true
 if [ "$(rc)" = 2 ] && grep -q 'latency needs the entry and return' "$T/err"
 then pass latency_needs_pair; else fail latency_needs_pair "vfs_write has no return"; fi
+
+# System calls (ABI 6): decoded from the real 6.1 formats in ./tracefs
+# (copied from a guest's /sys/kernel/tracing).  30 calls: filename
+# "/etc/passwd" 18, cut 6, unreadable 6; returns 3 x 20, -2 ENOENT x 10.
+rm -f "$T/done"
+FAKEDEV_CALLS=30 run env FAKEDEV_SYSCALL=1 PVFBT_TRACEFS=./tracefs FAKEDEV_DONE_MARK="$T/done" \
+	$P -n 'fbt::sys_openat:' -n sys_getppid:entry -c "while [ ! -e $T/done ]; do sleep 0.02; done"
+ys=$(printf '%0255d' 0 | tr 0 y)
+O=fbt:vmlinux:__x64_sys_openat
+if [ "$(rc)" = 0 ] &&
+   [ "$(grep -c "$O:entry  openat(dfd=AT_FDCWD, filename=\"/etc/passwd\", flags=O_RDONLY|O_CLOEXEC, mode=0)$" "$T/out")" = 18 ] &&
+   [ "$(grep -c "$O:entry  openat(dfd=AT_FDCWD, filename=\"/$ys\"\.\.\., flags=O_RDONLY|O_CLOEXEC, mode=0)$" "$T/out")" = 6 ] &&
+   [ "$(grep -Ec "$O:entry  openat\(dfd=AT_FDCWD, filename=0x7ffd00[0-9a-f]{2} \(unreadable: EFAULT\), flags" "$T/out")" = 6 ] &&
+   [ "$(grep -c "$O:return  = 3$" "$T/out")" = 20 ] &&
+   [ "$(grep -c "$O:return  = -2 ENOENT$" "$T/out")" = 10 ] &&
+   [ "$(grep -c "__x64_sys_getppid:entry  getppid()$" "$T/out")" = 30 ] &&
+   ! grep -q 'incomplete' "$T/out"
+then pass syscall_text; else fail syscall_text "system calls as text"; fi
+
+rm -f "$T/done"
+FAKEDEV_CALLS=30 run env FAKEDEV_SYSCALL=1 PVFBT_TRACEFS=./tracefs FAKEDEV_DONE_MARK="$T/done" \
+	$P -n 'fbt::sys_openat:' --json -c "while [ ! -e $T/done ]; do sleep 0.02; done"
+if [ "$(rc)" = 0 ] && python3 - "$T/out" <<'EOF2'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ent = [e for e in ev if e["probe"].endswith(":entry")]
+ret = [e for e in ev if e["probe"].endswith(":return")]
+assert len(ent) == 30 and len(ret) == 30, (len(ent), len(ret))
+assert all(e["syscall"] == "openat" and e["argv"]["dfd"] == "AT_FDCWD" and
+           e["argv"]["flags"] == "O_RDONLY|O_CLOEXEC" and e["argv"]["mode"] == "0"
+           for e in ent)
+assert sum(e["argv"]["filename"] == "/etc/passwd" for e in ent) == 18
+cut = [e for e in ent if e.get("argv_notes", {}).get("filename") == "truncated"]
+assert len(cut) == 6 and all(e["argv"]["filename"] == "/" + "y" * 255 for e in cut)
+bad = [e for e in ent if e.get("argv_notes", {}).get("filename") == "unreadable: EFAULT"]
+assert len(bad) == 6 and all(e["argv"]["filename"].startswith("0x7ffd00") for e in bad)
+assert sum(e["retval"] == -2 and e["errno"] == "ENOENT" for e in ret) == 10
+assert sum(e["retval"] == 3 and e["errno"] is None for e in ret) == 20
+EOF2
+then pass syscall_json; else fail syscall_json "system calls in JSON"; fi
+
+# Without tracefs: raw arguments, said once; the module is not asked for
+# system call records (the fake refuses nothing, but prints raw).
+rm -f "$T/done"
+FAKEDEV_CALLS=5 run env FAKEDEV_SYSCALL=1 PVFBT_TRACEFS=/nonexistent FAKEDEV_DONE_MARK="$T/done" \
+	$P -n 'fbt::sys_openat:entry' -c "while [ ! -e $T/done ]; do sleep 0.02; done"
+if [ "$(rc)" = 0 ] && [ "$(grep -c 'no system call formats in tracefs' "$T/err")" = 1 ] &&
+   [ "$(grep -Ec "$O:entry  0xffff888000001000 0x" "$T/out")" = 5 ]
+then pass syscall_no_tracefs; else fail syscall_no_tracefs "raw without tracefs"; fi
 
 # --json: every line is a JSON object; 2 probes x 1000
 rm -f "$T/done"
@@ -347,6 +396,157 @@ then pass stack_latency_refused; else fail stack_latency_refused "--stack --late
 run $P -n fbt::vfs_read: --count --by-pid --stack -c true
 if [ "$(rc)" = 2 ] && grep -qx 'pvfbt: --stack does not go with --by-pid' "$T/err"
 then pass stack_bypid_refused; else fail stack_bypid_refused "--stack --by-pid"; fi
+
+# ---------------------------------------------------------------- pictures
+# --folded: one line per distinct stack, root first, the probe as the leaf;
+# vfs_read's two return sites differ only in the leaf's offset: one line.
+FG=${FLAMEGRAPH:-/usr/share/perl5/Devel/NYTProf/flamegraph.pl}
+wait_cmd="while [ ! -e $T/done ]; do sleep 0.02; done"
+rm -f "$T/done"
+run env FAKEDEV_DONE_MARK="$T/done" FAKEDEV_STACK_DEPTH=5 $P -n fbt::vfs_read: \
+	-n sys_getppid:entry --count --stack --folded -c "$wait_cmd"
+cat >"$T/want" <<'W'
+caller_4;modfn_3;caller_2;caller_1;__x64_sys_getppid:entry 1000
+caller_4;modfn_3;caller_2;caller_1;vfs_read:entry 1000
+caller_4;modfn_3;caller_2;caller_1;vfs_read:return 1000
+W
+if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/out" &&
+   grep -qx 'pvfbt: 3000 events, 0 dropped, 3 probes' "$T/err"
+then pass folded; else diff "$T/want" "$T/out" | head | sed 's/^/# /'; fail folded "--folded"; fi
+# ... and Brendan Gregg's flamegraph.pl reads it: every frame with its count
+if [ -f "$FG" ] && perl "$FG" --title pvfbt "$T/out" >"$T/fg.svg" 2>"$T/fg.err" &&
+   grep -q '<title>all (3,000 samples, 100%)</title>' "$T/fg.svg" &&
+   grep -q '<title>caller_4 (3,000 samples, 100.00%)</title>' "$T/fg.svg" &&
+   grep -q '<title>modfn_3 (3,000 samples, 100.00%)</title>' "$T/fg.svg" &&
+   grep -q '<title>vfs_read:return (1,000 samples, 33.33%)</title>' "$T/fg.svg" &&
+   grep -q '<title>__x64_sys_getppid:entry (1,000 samples, 33.33%)</title>' "$T/fg.svg" &&
+   [ ! -s "$T/fg.err" ]
+then pass folded_flamegraph_pl
+else sed 's/^/# /' "$T/fg.err" 2>/dev/null | head -5
+	fail folded_flamegraph_pl "flamegraph.pl ($FG: scripts/deps.sh installs it) on --folded"; fi
+# incomplete stacks get a root of their own; nothing is lost
+rm -f "$T/done"
+run env FAKEDEV_DONE_MARK="$T/done" FAKEDEV_STACK_GARBAGE=1 $P -n fbt::vfs_read: \
+	--count --stack --folded -c "$wait_cmd"
+cat >"$T/want" <<'W'
+[incomplete];caller_1;vfs_read:entry 200
+[incomplete];caller_1;vfs_read:return 200
+[incomplete];vfs_read:entry 600
+[incomplete];vfs_read:return 600
+caller_2;caller_1;vfs_read:entry 200
+caller_2;caller_1;vfs_read:return 200
+W
+if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/out"
+then pass folded_incomplete; else diff "$T/want" "$T/out" | head | sed 's/^/# /'; fail folded_incomplete "--folded, malformed stacks"; fi
+run $P -n fbt::vfs_read: --count --folded -c true
+if [ "$(rc)" = 2 ] && grep -qx 'pvfbt: --folded goes with --count --stack' "$T/err"
+then pass folded_needs_stack; else fail folded_needs_stack "--folded without --stack"; fi
+
+# --count --by KEY: exact counts per probe and key (fakedev.c: pid 4242,
+# getppid on thread 4243, vfs_read on 4244, arg0 0xffff888000001000,
+# return values 0..999)
+count_by() {	# KEY: a run of 1000 calls of getppid and vfs_read
+	rm -f "$T/done"
+	run env FAKEDEV_DONE_MARK="$T/done" $P -n fbt::vfs_read: -n sys_getppid \
+		--count --by "$1" -c "$wait_cmd"
+}
+count_by comm
+{
+	printf '%-60s %-16s %12s\n' PROBE COMM COUNT
+	for p in __x64_sys_getppid:entry __x64_sys_getppid:return vfs_read:entry vfs_read:return; do
+		printf '%-60s %-16s %12s\n' "fbt:vmlinux:$p" 'fake"comm\' 1000
+	done
+} >"$T/want"
+if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/out"
+then pass count_by_comm; else diff "$T/want" "$T/out" | head | sed 's/^/# /'; fail count_by_comm "--by comm"; fi
+count_by tid
+if [ "$(rc)" = 0 ] && [ "$(wc -l <"$T/out")" = 5 ] && grep -Eq '^PROBE +TID +COUNT$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:__x64_sys_getppid:entry +4243 +1000$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:__x64_sys_getppid:return +4243 +1000$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:vfs_read:entry +4244 +1000$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:vfs_read:return +4244 +1000$' "$T/out"
+then pass count_by_tid; else fail count_by_tid "--by tid"; fi
+count_by pid
+cp "$T/out" "$T/by_pid"
+count_by_pid_rc=$(rc)
+rm -f "$T/done"
+run env FAKEDEV_DONE_MARK="$T/done" $P -n fbt::vfs_read: -n sys_getppid --count --by-pid -c "$wait_cmd"
+if [ "$count_by_pid_rc" = 0 ] && [ "$(rc)" = 0 ] && cmp -s "$T/by_pid" "$T/out" &&
+   [ "$(grep -Ec '^fbt:vmlinux:[_a-z0-9]+:(entry|return) +4242 +1000$' "$T/out")" = 4 ]
+then pass count_by_pid_alias; else fail count_by_pid_alias "--by pid, --by-pid"; fi
+count_by arg0
+if [ "$(rc)" = 0 ] && [ "$(wc -l <"$T/out")" = 5 ] && grep -Eq '^PROBE +ARG0 +COUNT$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:vfs_read:entry +0xffff888000001000 +1000$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:__x64_sys_getppid:entry +0xffff888000001000 +1000$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:vfs_read:return +- +1000$' "$T/out" &&
+   grep -Eq '^fbt:vmlinux:__x64_sys_getppid:return +- +1000$' "$T/out"
+then pass count_by_arg; else fail count_by_arg "--by arg0"; fi
+count_by retval
+if [ "$(rc)" = 0 ] && [ "$(wc -l <"$T/out")" = 2003 ] &&
+   grep -Eq '^fbt:vmlinux:vfs_read:entry +- +1000$' "$T/out" &&
+   [ "$(grep -Ec '^fbt:vmlinux:vfs_read:return +[0-9]+ +1$' "$T/out")" = 1000 ] &&
+   grep -Eq '^fbt:vmlinux:vfs_read:return +999 +1$' "$T/out" &&
+   [ "$(grep -Ec '^fbt:vmlinux:__x64_sys_getppid:return +[0-9]+ +1$' "$T/out")" = 1000 ]
+then pass count_by_retval; else fail count_by_retval "--by retval"; fi
+run $P -n fbt::vfs_read: --count --by arg6 -c true
+if [ "$(rc)" = 2 ] && grep -qx "pvfbt: invalid --by 'arg6' (pid, tid, comm, arg0..arg5 or retval)" "$T/err"
+then pass count_by_bad_key; else fail count_by_bad_key "--by arg6"; fi
+run $P -n fbt::vfs_read: --by comm -c true
+if [ "$(rc)" = 2 ] && grep -qx 'pvfbt: --by goes with --count' "$T/err"
+then pass count_by_needs_count; else fail count_by_needs_count "--by without --count"; fi
+
+# --format=chrome: a timeline that Chrome DevTools' trace engine loads, one
+# slice per call: vfs_read (2 us - 1 ns), tc_caller until its jump (0.5 us)
+# and tc_callee (1 us) on their threads; getppid has only its entry probe
+# on: instants.
+rm -f "$T/done"
+run env FAKEDEV_DONE_MARK="$T/done" $P -n fbt::vfs_read: -n 'fbt::tc_*:' \
+	-n sys_getppid:entry --format=chrome -o "$T/tl.json" -c "$wait_cmd"
+python3 - "$T/tl.json" >"$T/py" 2>&1 <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+x = [e for e in ev if e["ph"] == "X"]
+i = [e for e in ev if e["ph"] == "i"]
+names = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M"}
+assert len(ev) == len(x) + len(i) + len(names), "other events"
+assert sorted(names) == [4243, 4244, 4249], names
+assert len(x) == 3000, len(x)
+assert len(i) == 1000 and {e["name"] for e in i} == {"__x64_sys_getppid"}
+vr = [e for e in x if e["name"] == "vfs_read"]
+assert len(vr) == 1000 and all(e["tid"] == 4244 and e["dur"] == 1.999 for e in vr)
+assert sorted(e["args"]["retval"] for e in vr) == list(range(1000))
+tc = [e for e in x if e["name"] == "tc_caller"]
+assert len(tc) == 1000 and all(e["dur"] == 0.5 and e["args"]["tailcall"] for e in tc)
+assert all(e["args"]["arg0"] == "0xffff888000001000" for e in vr + tc)
+print("ok")
+PY
+node trace-events.mjs "$T/tl.json" >"$T/te" 2>&1
+cat >"$T/want" <<'W'
+thread 4242 4249 fake"comm\ 2000
+slices 4242 4249 tc_callee 1000 1 1
+slices 4242 4249 tc_caller 1000 0.5 0.5
+thread 4242 4244 fake"comm\ 1000
+slices 4242 4244 vfs_read 1000 1.999 1.999
+W
+if [ "$(rc)" = 0 ] && grep -qx ok "$T/py" && sort "$T/te" | cmp -s - "$(sort "$T/want" >"$T/want.s"; echo "$T/want.s")" &&
+   grep -qx 'pvfbt: timeline: 3000 slices, 1000 instants' "$T/err"
+then pass timeline
+else sed 's/^/# /' "$T/py" "$T/te" | head -20; fail timeline "--format=chrome (trace engine: scripts/deps.sh installs it)"; fi
+
+# SIGINT in the middle of a long run: the file is still a whole document,
+# every slice in it a whole call
+FAKEDEV_CALLS=100000000 $P -n fbt::vfs_read: --format=chrome -o "$T/tl2.json" >"$T/out" 2>"$T/err" & pp=$!
+w=0; while [ ! -s "$T/tl2.json" ] && [ $w -lt 100 ]; do sleep 0.05; w=$((w + 1)); done
+sleep 0.5; kill -INT $pp; wait $pp; echo $? >"$T/rc"
+n=$(sed -n 's/^pvfbt: timeline: \([0-9]*\) slices, [0-9]* instants$/\1/p' "$T/err")
+node trace-events.mjs "$T/tl2.json" >"$T/te" 2>&1
+if [ "$(rc)" = 0 ] && [ "${n:-0}" -gt 0 ] &&
+   python3 -c 'import json,sys; ev = json.load(open(sys.argv[1]))["traceEvents"]; assert sum(e["ph"] == "X" for e in ev) == int(sys.argv[2])' "$T/tl2.json" "$n" &&
+   grep -Eqx "slices 4242 4244 vfs_read $n 1.999 1.999" "$T/te"
+then pass timeline_sigint; else sed 's/^/# /' "$T/te" | head; fail timeline_sigint "--format=chrome interrupted ($n slices)"; fi
+run $P -n fbt::vfs_read: --format=chrome --stack -c true
+if [ "$(rc)" = 2 ] && grep -qx 'pvfbt: --stack does not go with --format=chrome' "$T/err"
+then pass timeline_no_stack; else fail timeline_no_stack "--format=chrome --stack"; fi
 
 # Tail calls: tc_caller jumps to tc_callee (fakedev.c)
 rm -f "$T/done"

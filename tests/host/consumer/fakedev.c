@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A fake /dev/pvfbt inside the consumer's own process, for end-to-end tests
- * of userspace/pvfbt.c without the module: linked with
+ * of the consumer (userspace/) without the module: linked with
  * -Wl,--wrap=open,--wrap=ioctl,--wrap=mmap,--wrap=munmap,--wrap=poll,--wrap=close.
  *
  * The fake has 2 CPUs with rings of 64 records and a small catalogue.  On
@@ -33,6 +33,16 @@
  * FAKEDEV_LATE_CPU=1: CPU 1 is offline when the session starts (its mmap
  * fails with ENXIO) and comes online at ENABLE: its ring appears and every
  * ring header's nr_rings says 2.
+ *
+ * System calls (ABI 6): entry probes of __x64_sys_* functions accept
+ * PVFBT_ENABLE_SYSCALL and string flags (anything else with them: EINVAL,
+ * as the module).  With FAKEDEV_SYSCALL=1, __x64_sys_read is
+ * __x64_sys_openat instead; its SYSCALL entries carry openat(AT_FDCWD as
+ * a 32-bit value, 0x7ffd0000 + call, O_RDONLY|O_CLOEXEC, 0) and, for a
+ * string argument, call I % 5: 0-2 "/etc/passwd", 3 a 256-byte cut "/"
+ * then 'y's (truncated), 4 unreadable (-EFAULT); its returns are 3, or -2
+ * (ENOENT) for I % 3 == 0.  The generator starts at the first poll after
+ * an ENABLE: a consumer enables in several calls (one per flags value).
  *
  * FAKEDEV_FUNCS=N adds N functions to the catalogue (they never fire):
  * extra J is fake_fn_J in vmlinux, except that J % 10 == 9 is fakemod's
@@ -127,8 +137,9 @@ static uint32_t nfunc;
 static int fake_fd = -1;
 static void *rings[NCPU];
 static unsigned char *armed, *stacked;	/* [2 * nfunc], by probe id */
+static uint32_t *sysflags;		/* [2 * nfunc]: enable flags of a syscall */
 static pthread_t gen;
-static int gen_running;
+static int gen_running, gen_pending;
 static volatile int gen_stop;
 static uint64_t hits[NCPU];
 static struct pvfbt_filter filter;
@@ -196,11 +207,16 @@ static void catalogue_init(void)
 	cat = calloc(nfunc, sizeof(*cat));
 	armed = calloc(2 * nfunc, 1);
 	stacked = calloc(2 * nfunc, 1);
-	if (!cat || !armed || !stacked)
+	sysflags = calloc(2 * nfunc, sizeof(*sysflags));
+	if (!cat || !armed || !stacked || !sysflags)
 		abort();
 	for (i = 0; i < NBASE; i++) {
+		const char *sc = getenv("FAKEDEV_SYSCALL");
+
 		strcpy(cat[i].mod, base_cat[i].mod);
 		strcpy(cat[i].name, base_cat[i].name);
+		if (sc && atoi(sc) && !strcmp(cat[i].name, "__x64_sys_read"))
+			strcpy(cat[i].name, "__x64_sys_openat");
 		cat[i].er = base_cat[i].er;
 		cat[i].rr = base_cat[i].rr;
 	}
@@ -299,14 +315,65 @@ static int make_stack(const struct pvfbt_record *r, long call,
 	return nrec;
 }
 
+/* The string records of a SYSCALL entry (see the top): returns how many. */
+static int make_strings(const struct pvfbt_record *r, long call,
+			struct pvfbt_str_record *sr)
+{
+	uint32_t mask = sysflags[r->probe_id] >> PVFBT_ENABLE_STR_SHIFT;
+	char buf[PVFBT_STR_MAX];
+	int n = 0, k, a, total = 0;
+
+	for (a = 0; a < 6; a++) {
+		int32_t len;
+		int parts;
+
+		if (!(mask & (1u << a)))
+			continue;
+		memset(buf, 0, sizeof(buf));
+		if (call % 5 == 4) {
+			len = -EFAULT;
+		} else if (call % 5 == 3) {
+			memset(buf, 'y', sizeof(buf));
+			buf[0] = '/';
+			len = PVFBT_STR_MAX;
+		} else {
+			strcpy(buf, "/etc/passwd");
+			len = (int32_t)strlen(buf);
+		}
+		parts = len <= 0 ? 1 : (len + PVFBT_STR_PER_REC - 1) / PVFBT_STR_PER_REC;
+		for (k = 0; k < parts; k++, n++) {
+			memset(&sr[n], 0, sizeof(sr[n]));
+			sr[n].ts = r->ts;
+			sr[n].probe_id = r->probe_id;
+			sr[n].cpu = r->cpu;
+			sr[n].flags = PVFBT_REC_STR;
+			sr[n].arg = (uint8_t)a;
+			sr[n].part = (uint8_t)k;
+			sr[n].truncated = call % 5 == 3;
+			sr[n].len = len;
+			if (len > k * PVFBT_STR_PER_REC) {
+				int m = len - k * PVFBT_STR_PER_REC;
+
+				memcpy(sr[n].data, buf + k * PVFBT_STR_PER_REC,
+				       m > PVFBT_STR_PER_REC ? PVFBT_STR_PER_REC : m);
+			}
+		}
+	}
+	total = n;
+	for (k = 0; k < total; k++)
+		sr[k].more = (uint8_t)(total - 1 - k);
+	return total;
+}
+
 static void push_ip(int cpu, uint32_t id, uint64_t ts, uint64_t sp,
 		    uint64_t a0, uint32_t tid, uint16_t flags, uint64_t ip,
 		    long call, const uint64_t *args)
 {
 	struct pvfbt_record r;
 	struct pvfbt_stack_record st[PVFBT_STACK_RECS];
-	const void *slots[1 + PVFBT_STACK_RECS];
-	int n = 1, k;
+	struct pvfbt_str_record sr[6 * PVFBT_STR_RECS];
+	const void *slots[1 + 6 * PVFBT_STR_RECS + PVFBT_STACK_RECS];
+	int n = 1, k, ns = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.ts = ts;
@@ -323,11 +390,29 @@ static void push_ip(int cpu, uint32_t id, uint64_t ts, uint64_t sp,
 	r.ip = ip;
 	memcpy(r.comm, "fake\"comm\\", 11);
 	slots[0] = &r;
+	if (!(id & 1) && (sysflags[id] & PVFBT_ENABLE_SYSCALL)) {
+		r.flags |= PVFBT_REC_SYSCALL;
+		memset(r.args, 0, sizeof(r.args));
+		if (!strcmp(cat[id / 2].name, "__x64_sys_openat")) {
+			r.args[0] = 0xffffff9cULL;	/* AT_FDCWD, an int */
+			r.args[1] = 0x7ffd0000ULL + (uint64_t)call;
+			r.args[2] = O_RDONLY | O_CLOEXEC;
+		}
+		ns = make_strings(&r, call, sr);
+		if (ns)
+			r.flags |= PVFBT_REC_STRINGS;
+		for (k = 0; k < ns; k++)
+			slots[n++] = &sr[k];
+	}
+	if ((id & 1) && !strcmp(cat[id / 2].name, "__x64_sys_openat"))
+		r.args[0] = call % 3 ? 3 : (uint64_t)-2;
 	if (stacked[id]) {
+		int m;
+
 		r.flags |= PVFBT_REC_STACKED;
-		n += make_stack(&r, call, st);
-		for (k = 1; k < n; k++)
-			slots[k] = &st[k - 1];
+		m = make_stack(&r, call, st);
+		for (k = 0; k < m; k++)
+			slots[n++] = &st[k];
 	}
 	publish(cpu, slots, n);
 }
@@ -512,13 +597,21 @@ static int fake_ioctl(unsigned long req, void *arg)
 
 		if (e->size != sizeof(*e))
 			return -EINVAL;
-		if (on ? e->flags & ~(uint32_t)PVFBT_ENABLE_STACK : e->flags)
+		if (on ? e->flags & ~(uint32_t)(PVFBT_ENABLE_STACK |
+						PVFBT_ENABLE_SYSCALL |
+						PVFBT_ENABLE_STRINGS) : e->flags)
+			return -EINVAL;
+		if ((e->flags & PVFBT_ENABLE_STRINGS) &&
+		    !(e->flags & PVFBT_ENABLE_SYSCALL))
 			return -EINVAL;
 		for (i = 0; i < e->count; i++) {
 			uint32_t id = ids[i];
 
 			if (id >= 2 * nfunc || (id & 1 ? cat[id / 2].rr :
 						cat[id / 2].er))
+				return -EINVAL;
+			if ((e->flags & PVFBT_ENABLE_SYSCALL) &&
+			    ((id & 1) || strncmp(cat[id / 2].name, "__x64_sys_", 10)))
 				return -EINVAL;
 		}
 		if (!on && gen_running) {
@@ -531,6 +624,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 			e->done += armed[ids[i]] != on;
 			armed[ids[i]] = on;
 			stacked[ids[i]] = on && (e->flags & PVFBT_ENABLE_STACK);
+			sysflags[ids[i]] = on ? e->flags & ~(uint32_t)PVFBT_ENABLE_STACK : 0;
 		}
 		claim();
 		if (on && !cpu_online[1]) {
@@ -539,9 +633,9 @@ static int fake_ioctl(unsigned long req, void *arg)
 		}
 		if (on) {
 			mark("FAKEDEV_ENABLE_MARK");
-			gen_stop = 0;
-			gen_running = 1;
-			pthread_create(&gen, NULL, generator, NULL);
+			gen_pending = !gen_running;
+		} else {
+			gen_pending = 0;
 		}
 		return 0;
 	}
@@ -648,6 +742,12 @@ int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
 			break;
 	if (i == n)
 		return __real_poll(fds, n, timeout);
+	if (gen_pending) {	/* every ENABLE of the consumer is in */
+		gen_pending = 0;
+		gen_stop = 0;
+		gen_running = 1;
+		pthread_create(&gen, NULL, generator, NULL);
+	}
 	fds[i].fd = -1;	/* the real poll ignores it */
 	r = __real_poll(fds, n, timeout > 5 ? 5 : timeout);
 	fds[i].fd = fake_fd;

@@ -5,6 +5,7 @@
  * drainer (fed with fake rings).  KTAP output.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,14 @@
 #include <bpf/btf.h>
 
 #include "pvfbt.h"
+#include "aggregate.h"
 #include "btf.h"
 #include "drain.h"
 #include "kofile.h"
 #include "ksym.h"
 #include "latency.h"
 #include "output.h"
+#include "syscall.h"
 #include "select.h"
 #include "spec.h"
 
@@ -991,6 +994,154 @@ static char *capture_json(const char *s, size_t n)
 	return buf;
 }
 
+/* lat_ops: what the timeline sees of the pairing, in record order. */
+static char ops_log[512];
+
+static void ops_pair(void *arg, const struct lat_frame *e,
+		     const struct pvfbt_record *ret, int via_tailcall)
+{
+	size_t n = strlen(ops_log);
+
+	(void)arg;
+	snprintf(ops_log + n, sizeof(ops_log) - n, "P%u:%llu-%llu%s ", e->fid,
+		 (unsigned long long)e->ts, (unsigned long long)ret->ts,
+		 via_tailcall ? "t" : "");
+}
+
+static void ops_lost(void *arg, const struct lat_frame *e)
+{
+	size_t n = strlen(ops_log);
+
+	(void)arg;
+	snprintf(ops_log + n, sizeof(ops_log) - n, "L%u:%llu/%u ", e->fid,
+		 (unsigned long long)e->ts, e->tid);
+}
+
+static void ops_unmatched(void *arg, const struct pvfbt_record *r)
+{
+	size_t n = strlen(ops_log);
+
+	(void)arg;
+	snprintf(ops_log + n, sizeof(ops_log) - n, "U%u:%llu ", r->probe_id / 2,
+		 (unsigned long long)r->ts);
+}
+
+static void test_lat_ops(void)
+{
+	static const struct lat_ops ops = {
+		.pair = ops_pair, .lost = ops_lost, .unmatched = ops_unmatched,
+	};
+	const uint64_t S = STK + 0x3f00;
+	struct pvfbt_record e1;
+	struct lat l;
+
+	lat_setup(&l);
+	l.ops = &ops;
+	ops_log[0] = '\0';
+	feed(&l, rec(0, 0, 7, 0, S, 10));
+	e1 = rec(1, 0, 7, 0, S - 0x40, 20);
+	e1.args[2] = 123;
+	feed(&l, e1);
+	CHECK_EQ_U(lat_thread_get(&l, 7, 0)->f[1].args[2], 123);
+	feed(&l, rec(1, 1, 7, 1, S - 0x40, 30));	/* on another cpu */
+	feed(&l, rec(2, 0, 7, 0, S - 0x40, 40));
+	feed(&l, rec(3, 0, 7, 0, S - 0x40, 50));	/* 2 tail-called 3 */
+	feed(&l, rec(3, 1, 7, 0, S - 0x40, 60));
+	feed(&l, rec(4, 1, 7, 0, S - 0x40, 70));	/* no entry */
+	feed(&l, rec(1, 0, 7, 0, S - 0x80, 80));	/* never returns */
+	feed(&l, rec(0, 1, 7, 0, S, 90));
+	feed(&l, rec(5, 0, 8, 0, S, 100));		/* open at the end */
+	lat_flush(&l);
+	CHECK_STR(ops_log, "P1:20-30 P3:50-60 P2:40-60t U4:70 L1:80/7 P0:10-90 L5:100/8 ");
+	CHECK_EQ_U(l.matched, 4);
+	CHECK_EQ_U(l.tailcalls, 1);
+	CHECK_EQ_U(l.unmatched, 1);
+	CHECK_EQ_U(l.lost, 1);		/* lat_flush's are not counted */
+	CHECK_EQ_U(lat_thread_get(&l, 8, 0)->n, 0);
+	lat_free(&l);
+}
+
+static void test_count_key_parse(void)
+{
+	enum count_key k;
+	int a = -1;
+
+	CHECK(count_key_parse("pid", &k, &a) == 0 && k == COUNT_BY_PID);
+	CHECK(count_key_parse("tid", &k, &a) == 0 && k == COUNT_BY_TID);
+	CHECK(count_key_parse("comm", &k, &a) == 0 && k == COUNT_BY_COMM);
+	CHECK(count_key_parse("retval", &k, &a) == 0 && k == COUNT_BY_RETVAL);
+	CHECK(count_key_parse("arg0", &k, &a) == 0 && k == COUNT_BY_ARG && a == 0);
+	CHECK(count_key_parse("arg5", &k, &a) == 0 && k == COUNT_BY_ARG && a == 5);
+	CHECK(count_key_parse("arg6", &k, &a) == -1);
+	CHECK(count_key_parse("arg", &k, &a) == -1);
+	CHECK(count_key_parse("arg01", &k, &a) == -1);
+	CHECK(count_key_parse("Pid", &k, &a) == -1);
+	CHECK(count_key_parse("", &k, &a) == -1);
+}
+
+/* --by argN and retval: decimal in [-2^31, 2^32), hex otherwise, "-" when
+ * the record has no such key; --by comm as text. */
+static void test_counts_by_keys(void)
+{
+	static const uint64_t vals[] = {
+		5, (uint64_t)-1, 0xffff888000001000ULL, 4294967295ULL,
+		4294967296ULL, (uint64_t)-2147483648LL, (uint64_t)-2147483649LL,
+	};
+	struct catalogue c;
+	struct counts k;
+	struct pvfbt_record r;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	fake_catalogue(&c);
+	CHECK(counts_init(&k, 2 * c.nr_fid, COUNT_BY_ARG, 1) == 0);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		r = rec(1, 0, 9, 0, STK, 1);
+		r.args[1] = vals[i];
+		counts_add(&k, &r);
+	}
+	r = rec(1, 0, 9, 0, STK, 1);
+	r.args[1] = 5;
+	counts_add(&k, &r);
+	r = rec(1, 1, 9, 0, STK, 2);	/* a return: no arg1 */
+	counts_add(&k, &r);
+	counts_add(&k, &r);
+	f = open_memstream(&buf, &len);
+	counts_print(f, &k, &c);
+	fclose(f);
+	CHECK_STR(buf,
+"PROBE                                                                      ARG1        COUNT\n"
+"fbt:vmlinux:vfs_read:entry                                                    5            2\n"
+"fbt:vmlinux:vfs_read:return                                                   -            2\n"
+"fbt:vmlinux:vfs_read:entry                                   0xffff888000001000            1\n"
+"fbt:vmlinux:vfs_read:entry                                   0xffffffff7fffffff            1\n"
+"fbt:vmlinux:vfs_read:entry                                          -2147483648            1\n"
+"fbt:vmlinux:vfs_read:entry                                                   -1            1\n"
+"fbt:vmlinux:vfs_read:entry                                           4294967295            1\n"
+"fbt:vmlinux:vfs_read:entry                                          0x100000000            1\n");
+	free(buf);
+	counts_free(&k);
+
+	CHECK(counts_init(&k, 2 * c.nr_fid, COUNT_BY_COMM, 0) == 0);
+	for (i = 0; i < 3; i++) {
+		r = rec(0, 0, 9, 0, STK, 1);
+		strcpy(r.comm, i ? "a b" : "");
+		counts_add(&k, &r);
+	}
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	counts_print(f, &k, &c);
+	fclose(f);
+	CHECK_STR(buf,
+"PROBE                                                        COMM                    COUNT\n"
+"fbt:vmlinux:__x64_sys_getppid:entry                          a?b                         2\n"
+"fbt:vmlinux:__x64_sys_getppid:entry                          -                           1\n");
+	free(buf);
+	counts_free(&k);
+	cat_free(&c);
+}
+
 static void test_json_escape(void)
 {
 	char *o;
@@ -1024,9 +1175,9 @@ static char *capture_event(const struct pvfbt_record *r, const char *probe,
 	FILE *f = open_memstream(&buf, &len);
 
 	if (json)
-		print_event_json(f, r, probe, NULL, NULL);
+		print_event_json(f, r, probe, NULL, NULL, NULL, NULL, NULL);
 	else
-		print_event_text(f, r, probe);
+		print_event_text(f, r, probe, NULL, NULL, NULL);
 	fclose(f);
 	return buf;
 }
@@ -1169,9 +1320,9 @@ static char *capture_event_stack(const struct pvfbt_record *r,
 	FILE *f = open_memstream(&buf, &len);
 
 	if (json) {
-		print_event_json(f, r, probe, st, k);
+		print_event_json(f, r, probe, st, k, NULL, NULL, NULL);
 	} else {
-		print_event_text(f, r, probe);
+		print_event_text(f, r, probe, NULL, NULL, NULL);
 		if (st)
 			print_stack_text(f, st, k);
 	}
@@ -1763,7 +1914,7 @@ static void test_drain_pipeline(void)
 	CHECK(drainer_init(&d, 3, sizeof(struct pvfbt_record), NREC,
 			   fr.base) == 0);
 	memset(&p, 0, sizeof(p));
-	CHECK(counts_init(&p.counts, 2 * c.nr_fid, 1) == 0);
+	CHECK(counts_init(&p.counts, 2 * c.nr_fid, COUNT_BY_PID, 0) == 0);
 	CHECK(lat_init(&p.lat, c.nr_fid) == 0);
 	lat_track(&p.lat, 0);
 	lat_track(&p.lat, 1);
@@ -1805,7 +1956,7 @@ static void test_drain_pipeline(void)
 		CHECK_STR(buf, want);
 	}
 	free(buf);
-	p.counts.by_pid = 0;
+	p.counts.by = COUNT_BY_PROBE;
 	buf = NULL;
 	f = open_memstream(&buf, &len);
 	counts_print(f, &p.counts, &c);
@@ -1813,7 +1964,6 @@ static void test_drain_pipeline(void)
 	CHECK(strncmp(buf, "PROBE", 5) == 0);
 	CHECK(strstr(buf, "fbt:vmlinux:vfs_read:return                                            10\n") != NULL);
 	free(buf);
-	p.counts.by_pid = 1;
 	counts_free(&p.counts);
 	lat_free(&p.lat);
 	drainer_free(&d);
@@ -1986,11 +2136,87 @@ out:
 	rmdir(dir);
 }
 
+/* System call decoding from the real formats in ./tracefs (6.1, 6.12). */
+static char *sys_text(struct syscalls *sc, const char *fn, const uint64_t *a,
+		      int ret, int64_t rv)
+{
+	static char buf[1024];
+	struct pvfbt_record r;
+	const struct sysdesc *d = sys_lookup(sc, "vmlinux", fn);
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.args, a, sizeof(r.args));
+	r.flags = PVFBT_REC_SYSCALL;
+	if (!d || !f) {
+		if (f)
+			fclose(f);
+		return (char *)"(none)";
+	}
+	if (ret)
+		sys_print_return(f, rv);
+	else
+		sys_print_entry(f, d, &r, NULL);
+	fclose(f);
+	return buf;
+}
+
+static void test_syscall_decode(void)
+{
+	struct syscalls *sc;
+	const struct sysdesc *d;
+	char fl[256];
+	const uint64_t mm[6] = { 0, 8192, 3, 0x22, ~0ULL, 0 };
+	const uint64_t st[6] = { 1, 0, 0x7ffc32f0ca70ULL, 0x1000, 0, 0 };
+	const uint64_t st2[6] = { 0xffffff9cULL, 0, 0x10, 0x100 | 0x800 | 0x10000000, 0, 0 };
+	const uint64_t rd[6] = { 0x100000003ULL, 0x36422c60ULL, 4096, 0, 0, 0 };
+
+	setenv("PVFBT_TRACEFS", "./tracefs", 1);
+	sc = sys_open();
+	CHECK(sc);
+	CHECK(!sys_lookup(sc, "vmlinux", "vfs_read"));
+	CHECK(!sys_lookup(sc, "ext4", "__x64_sys_read"));
+	CHECK(!sys_lookup(sc, "vmlinux", "__x64_sys_nosuchcall"));
+	d = sys_lookup(sc, "vmlinux", "__x64_sys_openat");
+	CHECK(d && d->nargs == 4);
+	if (d)
+		CHECK_EQ_U(sys_enable_flags(d), PVFBT_ENABLE_SYSCALL | PVFBT_ENABLE_STRING(1));
+	d = sys_lookup(sc, "vmlinux", "__x64_sys_read");	/* buf has a count */
+	if (d)
+		CHECK_EQ_U(sys_enable_flags(d), PVFBT_ENABLE_SYSCALL);
+	d = sys_lookup(sc, "vmlinux", "__x64_sys_getppid");
+	CHECK(d && d->nargs == 0);
+	CHECK_STR(sys_text(sc, "__x64_sys_mmap", mm, 0, 0),
+		  "mmap(addr=NULL, len=8192, prot=PROT_READ|PROT_WRITE, "
+		  "flags=MAP_PRIVATE|MAP_ANONYMOUS, fd=-1, off=0)");
+	/* No string records: the pointer, NULL for 0. */
+	CHECK_STR(sys_text(sc, "__x64_sys_newfstatat", st, 0, 0),
+		  "newfstatat(dfd=1, filename=NULL, statbuf=0x7ffc32f0ca70, flag=AT_EMPTY_PATH)");
+	CHECK_STR(sys_text(sc, "__x64_sys_newfstatat", st2, 0, 0),
+		  "newfstatat(dfd=AT_FDCWD, filename=NULL, statbuf=0x10, "
+		  "flag=AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|0x10000000)");
+	/* An unsigned int's upper half is not part of it. */
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 0, 0),
+		  "read(fd=3, buf=0x36422c60, count=4096)");
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 1, -9), "= -9 EBADF");
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 1, -4096), "= -4096");
+	CHECK_STR(sys_text(sc, "__x64_sys_read", rd, 1, 4096), "= 4096");
+	sys_oflags(fl, sizeof(fl), 0);
+	CHECK_STR(fl, "O_RDONLY");
+	sys_oflags(fl, sizeof(fl), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+	CHECK_STR(fl, "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC");
+	sys_oflags(fl, sizeof(fl), O_RDWR | O_SYNC | O_TMPFILE | 0x40000000);
+	CHECK_STR(fl, "O_RDWR|O_SYNC|O_TMPFILE|0x40000000");
+	sys_close(sc);
+	unsetenv("PVFBT_TRACEFS");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
 	{ "spec_fields", test_spec_fields },
+	{ "syscall_decode", test_syscall_decode },
 	{ "spec_empty_fields", test_spec_empty_fields },
 	{ "spec_globs", test_spec_globs },
 	{ "spec_sys_alias", test_spec_sys_alias },
@@ -2013,6 +2239,9 @@ static const struct {
 	{ "latency_return_sites", test_lat_return_sites },
 	{ "latency_counts_with_tailcalls", test_lat_counts_with_tailcalls },
 	{ "latency_depth_limit", test_lat_depth_limit },
+	{ "latency_ops_for_the_timeline", test_lat_ops },
+	{ "count_key_parse", test_count_key_parse },
+	{ "counts_by_keys", test_counts_by_keys },
 	{ "json_escape", test_json_escape },
 	{ "event_format_text_json", test_event_format },
 	{ "ksyms_kallsyms", test_ksyms },
