@@ -45,3 +45,49 @@ peek_sym() {
 	[ -n "$a" ] || return 1
 	echo "$a ${2:-256}" >/sys/kernel/debug/pvfbt_test/peek && cat /sys/kernel/debug/pvfbt_test/peek
 }
+
+# return_jumps SYMBOL: SYMBOL's "jmp <return thunk>" sites in live text (up
+# to the next symbol, at most 4096 bytes), one "ADDRESS THUNK" a line
+# (hex, as /proc/kallsyms).  Through the fixture's peek (pvfbt_test.ko
+# loaded).  A return site is "jmp <thunk>" or, where the CPU needs no
+# return thunk, "ret; int3" (no line).
+return_jumps() {
+	# (one read of /proc/kallsyms, then fixed-string greps: awk or a regex
+	# over all of it takes seconds under TCG)
+	cat /proc/kallsyms >$T/rj.ks
+	ra=$(grep -F " $1" $T/rj.ks | grep -m1 -E " $1(\$|	)" | cut -d' ' -f1)
+	[ -n "$ra" ] || return 1
+	# The next symbol: among those in the same or the next 1 MiB.
+	rb=$(printf '%x' $((0x$ra + 0x100000)))
+	grep -F -e "${ra%?????}" -e "${rb%?????}" $T/rj.ks |
+		awk -v a="$ra" '$1 > a && (!e || $1 < e) { e = $1 } END { print a, e }' >$T/rj.range
+	read -r ra re <$T/rj.range || return 1
+	len=$(( $(printf '%u' 0x$re) - $(printf '%u' 0x$ra) ))
+	[ $len -gt 0 ] && [ $len -le 4096 ] || len=4096
+	echo "$ra $len" >/sys/kernel/debug/pvfbt_test/peek || return 1
+	grep -F -e ' __x86_return_thunk' -e ' srso_return_thunk' -e ' srso_alias_return_thunk' \
+		-e ' retbleed_return_thunk' -e ' its_return_thunk' -e ' call_depth_return_thunk' $T/rj.ks |
+		grep ' [tT] [a-z0-9_]*return_thunk$' | cut -d' ' -f1,3 >$T/rj.thunks
+	awk -v a="$ra" -v b="$(cat /sys/kernel/debug/pvfbt_test/peek)" '
+		function hx(h,   i, n) {
+			n = 0
+			for (i = 1; i <= length(h); i++)
+				n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+			return n
+		}
+		function byte(i) { return hx(substr(b, 2 * i + 1, 2)) }
+		# Kernel text is in the top 2 GiB: the low 32 bits tell addresses apart.
+		NR == FNR { thunk[hx(substr($1, 9))] = $2; next }
+		END {
+			lo = hx(substr(a, 9)); n = length(b) / 2
+			for (i = 0; i + 5 <= n; i++) {
+				if (byte(i) != 233) continue	# e9: jmp rel32
+				r = byte(i + 1) + 256 * byte(i + 2) + 65536 * byte(i + 3) + 16777216 * byte(i + 4)
+				if (r >= 2147483648) r -= 4294967296
+				t = (lo + i + 5 + r + 4294967296) % 4294967296
+				# (busybox awk prints no %x past 2^31: two halves)
+				v = lo + i
+				if (t in thunk) printf "%s%04x%04x %s\n", substr(a, 1, 8), int(v / 65536), v % 65536, thunk[t]
+			}
+		}' $T/rj.thunks /dev/null
+}

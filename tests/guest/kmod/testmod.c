@@ -7,6 +7,8 @@
  * OK says every call returned what the shape must return.
  * /sys/kernel/debug/pvfbt_test/peek: write "ADDR LEN" (hex address, LEN up
  * to 4096) and read back the kernel bytes there, in hex.
+ * /sys/kernel/debug/pvfbt_test/warn: any write is a WARN() splat on the
+ * console, to show that tests/vm/run fails a run that has one.
  */
 #include <linux/module.h>
 #include <linux/debugfs.h>
@@ -306,6 +308,15 @@ static ssize_t peek_read(struct file *f, char __user *ubuf, size_t n, loff_t *po
 	return str_read(peekbuf, ubuf, n, pos);
 }
 
+static ssize_t warn_write(struct file *f, const char __user *ubuf, size_t n, loff_t *pos)
+{
+	WARN(1, "pvfbt_test: a WARN() on request\n");
+	return n;
+}
+
+static const struct file_operations warn_fops = {
+	.write = warn_write, .llseek = default_llseek,
+};
 static const struct file_operations run_fops = {
 	.write = run_write, .read = run_read, .llseek = default_llseek,
 };
@@ -326,6 +337,7 @@ static int __init testmod_init(void)
 	debugfs_create_file("run", 0600, dir, NULL, &run_fops);
 	debugfs_create_file("peek", 0600, dir, NULL, &peek_fops);
 	debugfs_create_file("form", 0600, dir, NULL, &form_fops);
+	debugfs_create_file("warn", 0200, dir, NULL, &warn_fops);
 	if (pvfbt_trapfix_init(dir)) {
 		debugfs_remove_recursive(dir);
 		return -EINVAL;
