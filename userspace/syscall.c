@@ -495,15 +495,55 @@ static void put_errno_name(FILE *f, int e)
 		fprintf(f, "errno %d", e);
 }
 
+/*
+ * The text of an argument that is not a string, into buf: the one place
+ * that decides how each kind prints, for text and JSON.  Returns 1 if it is
+ * a number (bare in JSON), 0 if text (quoted in JSON).  json: a null
+ * pointer is 0x0 there, NULL in text.
+ */
+static int arg_text(char *buf, size_t len, const struct sysdesc *d,
+		    const struct sysarg *a, uint64_t v, int json)
+{
+	if (flag_text(buf, len, d, a, v))
+		return 0;
+	switch (a->kind) {
+	case SA_PTR:
+	case SA_ADDR:
+		if (v || json)
+			snprintf(buf, len, "0x%" PRIx64, v);
+		else
+			snprintf(buf, len, "NULL");
+		return 0;
+	case SA_FD:
+		if (sext(v, 4) == AT_FDCWD) {
+			snprintf(buf, len, "AT_FDCWD");
+			return 0;
+		}
+		snprintf(buf, len, "%" PRId64, sext(v, 4));
+		return 1;
+	case SA_XNUM:
+		snprintf(buf, len, "%#" PRIx64, zext(v, a->size));
+		return 0;
+	case SA_MODE:
+		snprintf(buf, len, "%#" PRIo64, zext(v, 4) & 07777);
+		return 0;
+	case SA_SIGNED:
+		snprintf(buf, len, "%" PRId64, sext(v, a->size));
+		return 1;
+	case SA_UNSIGNED:
+		snprintf(buf, len, "%" PRIu64, zext(v, a->size));
+		return 1;
+	default:
+		snprintf(buf, len, "0x%" PRIx64, v);
+		return 0;
+	}
+}
+
 static void put_arg(FILE *f, const struct sysdesc *d, const struct sysarg *a,
 		    uint64_t v, const struct evstr *str, unsigned i)
 {
 	char buf[256];
 
-	if (flag_text(buf, sizeof(buf), d, a, v)) {
-		fputs(buf, f);
-		return;
-	}
 	switch (a->kind) {
 	case SA_STR:
 		if (!v) {
@@ -518,33 +558,9 @@ static void put_arg(FILE *f, const struct sysdesc *d, const struct sysarg *a,
 			put_str(f, str->s[i], str->len[i], (str->trunc >> i) & 1);
 		}
 		break;
-	case SA_PTR:
-	case SA_ADDR:
-		if (v)
-			fprintf(f, "0x%" PRIx64, v);
-		else
-			fputs("NULL", f);
-		break;
-	case SA_FD:
-		if (sext(v, 4) == AT_FDCWD)
-			fputs("AT_FDCWD", f);
-		else
-			fprintf(f, "%" PRId64, sext(v, 4));
-		break;
-	case SA_XNUM:
-		fprintf(f, "%#" PRIx64, zext(v, a->size));
-		break;
-	case SA_MODE:
-		fprintf(f, "%#" PRIo64, zext(v, 4) & 07777);
-		break;
-	case SA_SIGNED:
-		fprintf(f, "%" PRId64, sext(v, a->size));
-		break;
-	case SA_UNSIGNED:
-		fprintf(f, "%" PRIu64, zext(v, a->size));
-		break;
 	default:
-		fprintf(f, "0x%" PRIx64, v);
+		arg_text(buf, sizeof(buf), d, a, v, 0);
+		fputs(buf, f);
 		break;
 	}
 }
@@ -604,10 +620,6 @@ void sys_json_entry(FILE *f, const struct sysdesc *d,
 			putc(',', f);
 		json_string(f, a->name, sizeof(a->name));
 		putc(':', f);
-		if (flag_text(buf, sizeof(buf), d, a, v)) {
-			json_string(f, buf, sizeof(buf));
-			continue;
-		}
 		switch (a->kind) {
 		case SA_STR:
 			if (v && str && (str->mask & (1u << i)) && str->len[i] >= 0)
@@ -617,26 +629,11 @@ void sys_json_entry(FILE *f, const struct sysdesc *d,
 			else
 				fputs("null", f);
 			break;
-		case SA_FD:
-			if (sext(v, 4) == AT_FDCWD)
-				fputs("\"AT_FDCWD\"", f);
-			else
-				fprintf(f, "%" PRId64, sext(v, 4));
-			break;
-		case SA_XNUM:
-			fprintf(f, "\"%#" PRIx64 "\"", zext(v, a->size));
-			break;
-		case SA_MODE:
-			fprintf(f, "\"%#" PRIo64 "\"", zext(v, 4) & 07777);
-			break;
-		case SA_SIGNED:
-			fprintf(f, "%" PRId64, sext(v, a->size));
-			break;
-		case SA_UNSIGNED:
-			fprintf(f, "%" PRIu64, zext(v, a->size));
-			break;
 		default:
-			fprintf(f, "\"0x%" PRIx64 "\"", v);
+			if (arg_text(buf, sizeof(buf), d, a, v, 1))
+				fputs(buf, f);
+			else
+				json_string(f, buf, sizeof(buf));
 			break;
 		}
 	}
