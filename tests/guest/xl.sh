@@ -27,7 +27,8 @@ while :; do
 		echo "xl.sh: no answer to '$*' from the dom0 in ${PVFBT_XL_TIMEOUT:-600} s" >&2
 		exit 124
 	fi
-	sleep 0.2
+	# Until our directory changes (5 s at most; the domid may change).
+	timeout 5 $xs-watch -n 2 /local/domain/$($xs-read domid)/data >/dev/null 2>&1 || sleep 0.2
 done
 $xs-read -R data/pvfbt-out 2>/dev/null
 exit "${ack#* }"
