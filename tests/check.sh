@@ -8,6 +8,10 @@
 #    the consumer), and the DKMS build for the kernels (tests/host/dkms/check)
 # 3. per kernel that built: the in-guest suite in a native and in a Xen PV
 #    guest, then the short stress (1,000,000 hits, 3 rounds) in both
+# 4. per kernel that built: the in-guest suite (a subset on the lines other
+#    than the default) and the short stress in a PV domU (--xen-domu); for
+#    the default line the domU's life while traced (save/restore, pause,
+#    vcpu-set, migration refused) and migration on the 4.17.5 hypervisor
 #
 # Every suite prints KTAP.  Its top-level results are shown (and kept in
 # build/check/) with the suite's label put before the test's name, so that a
@@ -137,7 +141,7 @@ domu_subset="load environment nonroot_refused bad_specs getppid_exact read_args 
 	foreign_step footprint cpu_hotplug unload"
 for kver in ${ready[@]+"${ready[@]}"}; do
 	line=$(kernel_line "$kver")
-	if [ "$kver" = "$(default_kver)" ]; then tests=; else tests=$domu_subset; fi
+	if [ "$kver" = "$(default_kver)" ]; then tests=; else tests=$(echo $domu_subset); fi
 	suite "$line/xen-domu" tests/vm/run --xen-domu --kver "$kver" --timeout 1800 -- \
 		env PVFBT_TESTS="$tests" sh /tests/run-tests.sh xen-domu
 	suite "$line/xen-domu/stress" tests/vm/run --xen-domu --kver "$kver" --timeout 3000 -- \
