@@ -131,21 +131,27 @@ done
 
 # A PV domU that xl created in the Xen dom0 (tests/vm/run --xen-domu): the
 # in-guest suite and the short stress in it, for every line (the default
-# line's suite in full, the other line's without the tests that exercise
-# the same code as in dom0 again: see SUBSET); then, for the default line,
-# the domU's life while traced (save/restore, pause, vCPU removed and given
-# back, migration refused by the default hypervisor) and migration on the
-# pinned 4.17.5 hypervisor that can migrate.
+# line's suite in full and the stress as in dom0, the other line's suite
+# without the tests that exercise the same code as in dom0 again, see
+# domu_subset, and a shorter stress, 300,000 hits, 1 round); then, for the
+# default line, the domU's life while traced (save/restore, pause, vCPU
+# removed and given back, migration refused by the default hypervisor; in
+# 256 MiB with maxvcpus=8, pvfbt's memory) and migration on the pinned
+# 4.17.5 hypervisor that can migrate.
 domu_subset="load environment nonroot_refused bad_specs getppid_exact read_args shapes
 	exact_counts sigkill_restores_text rmmod_while_firing db_context
 	foreign_step footprint cpu_hotplug unload"
 for kver in ${ready[@]+"${ready[@]}"}; do
 	line=$(kernel_line "$kver")
-	if [ "$kver" = "$(default_kver)" ]; then tests=; else tests=$(echo $domu_subset); fi
-	suite "$line/xen-domu" tests/vm/run --xen-domu --kver "$kver" --timeout 1800 -- \
+	if [ "$kver" = "$(default_kver)" ]; then
+		tests= hits=1000000 rounds=3
+	else
+		tests=$(echo $domu_subset) hits=300000 rounds=1
+	fi
+	suite "$line/xen-domu" tests/vm/run --xen-domu --kver "$kver" --timeout 2400 -- \
 		env PVFBT_TESTS="$tests" sh /tests/run-tests.sh xen-domu
 	suite "$line/xen-domu/stress" tests/vm/run --xen-domu --kver "$kver" --timeout 3000 -- \
-		sh /tests/stress.sh xen-domu 1000000 3
+		sh /tests/stress.sh xen-domu $hits $rounds
 	[ "$kver" = "$(default_kver)" ] || continue
 	suite "$line/xen-domu/life" tests/vm/run --xen-domu --kver "$kver" --timeout 1800 \
 		--domu-mem 256 --maxvcpus 8 -- \
