@@ -93,6 +93,47 @@ if [ ! -f "$xdir/xen.elf" ]; then
 	rm -rf "$tmp"
 fi
 
+# The toolstack for tests/vm/run --xen-domu: xl, xenstored, xenconsoled,
+# xen-init-dom0 and their libraries, the same version as the hypervisor,
+# extracted into .cache/xen/tools-VERSION/ (never installed; the dom0's
+# initramfs gets them with the host's libc and friends).  And the pinned
+# 4.17.5 hypervisor for the migration test (.cache/xen/4.17.5/xen.elf):
+# later bookworm builds have shadow paging compiled out, so no log-dirty
+# mode and no PV live migration (Documentation/testbench.md).
+xen_version() {	# ELF: the Debian version string Xen carries
+	strings -a "$1" | grep -m1 -E '^4\.17\.[0-9]+\+[0-9]+-g[0-9a-f]+-' || true
+}
+xver=$(xen_version "$xdir/xen.elf")
+[ -n "$xver" ] || die "no version string in $xdir/xen.elf"
+tools_pkgs=(xen-utils-4.17 xenstore-utils libxenmisc4.17 libxencall1 libxenevtchn1
+	    libxenforeignmemory1 libxengnttab1 libxenstore4 libxentoollog1 libxentoolcore1
+	    libxenhypfs1 libxendevicemodel1)
+if [ ! -f "$xdir/tools-$xver/.done" ]; then
+	log "fetching the Xen $xver toolstack into $xdir/tools-$xver"
+	tmp=$(mktemp -d)
+	download "$tmp" $(printf '%s='"$xver"' ' "${tools_pkgs[@]}") libyajl2
+	rm -rf "$xdir/tools-$xver.tmp" && mkdir -p "$xdir/tools-$xver.tmp"
+	for d in "$tmp"/*.deb; do dpkg-deb -x "$d" "$xdir/tools-$xver.tmp"; done
+	rm -rf "$tmp" "$xdir/tools-$xver.tmp/usr/share" "$xdir/tools-$xver.tmp/usr/lib/xen-4.17/lib/python"
+	[ -x "$xdir/tools-$xver.tmp/usr/lib/xen-4.17/bin/xl" ] || die "no xl in xen-utils-4.17=$xver"
+	rm -rf "$xdir/tools-$xver" && mv "$xdir/tools-$xver.tmp" "$xdir/tools-$xver"
+	touch "$xdir/tools-$xver/.done"
+fi
+[ "$(readlink "$xdir/tools")" = "tools-$xver" ] || ln -sfn "tools-$xver" "$xdir/tools"
+migrate_xver=4.17.5+72-g01140da4e8-1
+if [ ! -f "$xdir/4.17.5/xen.elf" ]; then
+	log "fetching the Xen $migrate_xver hypervisor (shadow paging: migration) into $xdir/4.17.5"
+	tmp=$(mktemp -d)
+	download "$tmp" "xen-hypervisor-4.17-amd64=$migrate_xver"
+	dpkg-deb -x "$tmp"/xen-hypervisor-4.17-amd64_*.deb "$tmp/x"
+	grep -q '^CONFIG_SHADOW_PAGING=y' "$tmp"/x/boot/xen-4.17*-amd64.config ||
+		die "xen-hypervisor-4.17-amd64=$migrate_xver has no shadow paging"
+	mkdir -p "$xdir/4.17.5"
+	gunzip -c "$tmp"/x/boot/xen-4.17*-amd64.gz >"$xdir/4.17.5/xen.elf.tmp" &&
+		mv "$xdir/4.17.5/xen.elf.tmp" "$xdir/4.17.5/xen.elf"
+	rm -rf "$tmp"
+fi
+
 # The headers for KVER, installed or extracted into .cache/headers/KVER/.
 headers() {
 	local kver=$1 hdir tmp d p mk companions=() tools=()

@@ -8,6 +8,11 @@
 #    the consumer), and the DKMS build for the kernels (tests/host/dkms/check)
 # 3. per kernel that built: the in-guest suite in a native and in a Xen PV
 #    guest, then the short stress (1,000,000 hits, 3 rounds) in both
+# 4. the return-thunk cell (-cpu EPYC, native, default line)
+# 5. per kernel that built: the in-guest suite's domU subset and a short
+#    stress in a PV domU (--xen-domu); for
+#    the default line the domU's life while traced (save/restore, pause,
+#    vcpu-set, migration refused) and migration on the 4.17.5 hypervisor
 #
 # Every suite prints KTAP.  Its top-level results are shown (and kept in
 # build/check/) with the suite's label put before the test's name, so that a
@@ -136,6 +141,41 @@ for kver in ${ready[@]+"${ready[@]}"}; do
 	[ "$kver" = "$(default_kver)" ] || continue
 	suite "$(kernel_line "$kver")/native-$rethunk_cpu" tests/vm/run --native --cpu "$rethunk_cpu" \
 		--kver "$kver" --timeout 1200 -- env PVFBT_RETURN_FORM=thunk sh /tests/run-tests.sh native
+done
+
+# A PV domU that xl created in the Xen dom0 (tests/vm/run --xen-domu), for
+# every line: the in-guest suite's subset domu_subset (the tests whose
+# outcome depends on the guest being an unprivileged domU with vCPUs that
+# come and go; the ones that exercise the same decoder, emulation and text
+# code again run in the dom0 cell of the same line) and a short stress
+# (default line 1,000,000 hits, the other 300,000, one round each); then,
+# for the default line, the domU's life while traced (save/restore, pause,
+# vCPU removed and given back, migration refused by the default
+# hypervisor; in 256 MiB with maxvcpus=8, pvfbt's memory) and migration on
+# the pinned 4.17.5 hypervisor that can migrate.  testbench.md has each
+# cell's cost.
+domu_subset="load environment nonroot_refused bad_specs getppid_exact read_args shapes
+	exact_counts sigkill_restores_text rmmod_while_firing db_context
+	foreign_step footprint cpu_hotplug unload"
+for kver in ${ready[@]+"${ready[@]}"}; do
+	line=$(kernel_line "$kver")
+	tests=$(echo $domu_subset)
+	if [ "$kver" = "$(default_kver)" ]; then
+		hits=1000000 rounds=1
+	else
+		hits=300000 rounds=1
+	fi
+	suite "$line/xen-domu" tests/vm/run --xen-domu --kver "$kver" --timeout 2400 -- \
+		env PVFBT_TESTS="$tests" sh /tests/run-tests.sh xen-domu
+	suite "$line/xen-domu/stress" tests/vm/run --xen-domu --kver "$kver" --timeout 3000 -- \
+		sh /tests/stress.sh xen-domu $hits $rounds
+	[ "$kver" = "$(default_kver)" ] || continue
+	suite "$line/xen-domu/life" tests/vm/run --xen-domu --kver "$kver" --timeout 1800 \
+		--domu-mem 256 --maxvcpus 8 -- \
+		sh /tests/domu-tests.sh fail
+	suite "$line/xen-domu/migrate" tests/vm/run --xen-domu --kver "$kver" --timeout 1800 \
+		--domu-mem 256 --hypervisor "$top/.cache/xen/4.17.5/xen.elf" -- \
+		env PVFBT_TESTS="load migrate unload" sh /tests/domu-tests.sh ok
 done
 
 if ((${#failures[@]})); then
