@@ -50,12 +50,16 @@
 
 #define MAX_FUNC_SIZE	(64 * 1024)	/* larger functions get no return probe */
 /*
- * ret_off[]: a return site is (its offset from the function's start) << 1,
- * bit 0 set for a tail call.  Signed: a site in the function's .cold part
- * can lie below the function.
+ * ret_off[]: a return site is (its offset from the function's start) << 2,
+ * bit 0 set for a tail call, bit 1 for a return a jump can reach (jret.c:
+ * its live text has one of the 5-byte forms, and no patched text overlaps
+ * it).  Signed: a site in the function's .cold part can lie below the
+ * function.
  */
 #define RET_TAIL	1
-#define RET_SPAN	(1L << 30)	/* |offset| below this */
+#define RET_JUMP	2
+#define RET_SHIFT	2
+#define RET_SPAN	(1L << 29)	/* |offset| below this */
 
 struct fbt_func {
 	unsigned long addr;
@@ -555,7 +559,7 @@ static void add_ret(struct walk *w, unsigned long a, u32 tail)
 		w->rets = nr;
 		w->cap = ncap;
 	}
-	w->rets[w->n++] = (s32)(off * 2) | tail;
+	w->rets[w->n++] = (s32)(off * (1 << RET_SHIFT)) | tail;
 }
 
 /*
@@ -586,7 +590,8 @@ static void walk_text(struct walk *w, unsigned long base, const u8 *text,
 			return;
 		}
 		if (is_return(&in, a)) {
-			tail = 0;
+			tail = pvfbt_jret_shape(a, text + off, size - off, &in) &&
+			       !reserved(a, 5) ? RET_JUMP : 0;
 		} else {
 			if (in.cls == PVFBT_CLS_JMP_REL || in.cls == PVFBT_CLS_JCC_REL) {
 				unsigned long t = pvfbt_branch_target(&in, a);
@@ -1238,7 +1243,7 @@ u64 pvfbt_fbt_bytes(void)
 
 static unsigned long ret_addr(const struct fbt_func *f, u32 i)
 {
-	return f->addr + (long)(f->ret_off[i] >> 1);
+	return f->addr + (long)(f->ret_off[i] >> RET_SHIFT);
 }
 
 static bool ret_tail(const struct fbt_func *f, u32 i)
@@ -1252,6 +1257,32 @@ static unsigned long part_end(const struct fbt_func *f, unsigned long a)
 	if (f->cold_size && within(a, f->cold_addr, f->cold_addr + f->cold_size))
 		return f->cold_addr + f->cold_size;
 	return f->addr + f->size;
+}
+
+static bool ret_jump(const struct fbt_func *f, u32 i)
+{
+	return f->ret_off[i] & RET_JUMP;
+}
+
+/*
+ * PVFBT_FUNC_RET_JUMPS / _RET_TRAPS: how f's return sites are (or, armed
+ * now, would be) reached.  A site made already knows; before that, the
+ * analysis' verdict on the live text, and force_int3.
+ */
+static u16 ret_mechanisms(const struct fbt_func *f)
+{
+	u16 fl = 0;
+	u32 i;
+
+	for (i = 0; i < f->nret; i++) {
+		const struct pvfbt_site *s = f->rets ? f->rets[i] : NULL;
+		bool jump = s ? (s->jumped || (!(s->armed & PVFBT_SITE_RETURN) &&
+					       pvfbt_jret_would_jump(s))) :
+				ret_jump(f, i) && pvfbt_jret_enabled();
+
+		fl |= jump ? PVFBT_FUNC_RET_JUMPS : PVFBT_FUNC_RET_TRAPS;
+	}
+	return fl;
 }
 
 static bool has_tailcall(const struct fbt_func *f)
@@ -1316,7 +1347,8 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 				    PVFBT_FUNC_ENTRY_ARMED : 0) |
 				   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
 				    PVFBT_FUNC_RETURN_ARMED : 0) |
-				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0);
+				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0) |
+				   (f->return_reason ? 0 : ret_mechanisms(f));
 			strscpy(e->module, f->modname, sizeof(e->module));
 			strscpy(e->name, f->name, sizeof(e->name));
 		}
@@ -1374,6 +1406,15 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	s->order = f->hot;
 	memcpy(s->code, bytes, sizeof(s->code));
 	err = pvfbt_site_prepare(s, bytes, avail);
+	/*
+	 * A return (not a tail call, not the entry site) in one of the
+	 * 5-byte forms that no patched text overlaps: reached by a jump when
+	 * armed (jret.c).  Without a stub it stays an int3 site.
+	 */
+	if (!err && kind == PVFBT_SITE_RETURN && a != f->entry_addr &&
+	    is_return(&in, a) && pvfbt_jret_shape(a, bytes, avail, &in) &&
+	    !reserved(a, 5))
+		pvfbt_jret_prepare(s);
 	if (!err)
 		err = pvfbt_site_insert(s);
 	if (err) {
@@ -1490,7 +1531,7 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 	 * here is a disarm whose int3 another writer replaced.  The site is
 	 * then lost and its byte left alone; the probe counts as disarmed.
 	 */
-	if ((!old || !new) && pvfbt_poke_int3(s, on) && on)
+	if ((!old || !new) && pvfbt_poke_site(s, on) && on)
 		WRITE_ONCE(s->armed, old);
 }
 

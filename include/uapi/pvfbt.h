@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	6
+#define PVFBT_ABI_VERSION	7
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -52,7 +52,7 @@ struct pvfbt_status {
 	__u64 mem_tables;	/* out: bytes of the site table and slots */
 	__u64 mem_rings;	/* out: bytes of the rings that exist now */
 	__u32 nr_rings;		/* out: rings that exist now (session only) */
-	__u32 pad;
+	__u32 nr_sites_jumped;	/* out: sites armed as a jump, no trap (ABI 7) */
 };
 
 /* One function of the catalogue.  Its probes: id 2*fid (entry), 2*fid+1 (return). */
@@ -74,6 +74,10 @@ struct pvfbt_func {
 #define PVFBT_FUNC_RETURN_ARMED	0x2
 #define PVFBT_FUNC_GONE		0x4	/* its module was unloaded */
 #define PVFBT_FUNC_TAILCALLS	0x8	/* some return sites are tail calls */
+#define PVFBT_FUNC_RET_JUMPS	0x10	/* some return sites are reached by a
+					 * jump when armed (ABI 7) */
+#define PVFBT_FUNC_RET_TRAPS	0x20	/* some return sites trap (int3) when
+					 * armed (ABI 7) */
 
 /* Why a probe cannot be used (pvfbt_func.entry_reason/return_reason). */
 enum pvfbt_reason {
@@ -152,7 +156,9 @@ struct pvfbt_cpu_stats {
 	__u64 unstepped;	/* hits of stepped sites resumed without a step:
 				 * taken on the #DB stack, where a step would
 				 * overwrite the #DB frame in use */
-	__u64 reserved[5];
+	__u64 jumped;		/* hits that reached pvfbt by a jump, no trap
+				 * (ABI 7): jump return sites */
+	__u64 reserved[4];
 };
 
 struct pvfbt_stats {
