@@ -147,6 +147,10 @@ bool pvfbt_jret_enabled(void);
 bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm);
 int pvfbt_jret_poke(struct pvfbt_site *s, bool arm);
 u32 pvfbt_jret_sites(void);
+u32 pvfbt_jret_nr_lost(void);
+void pvfbt_jret_forget(struct pvfbt_site *s);
+void pvfbt_jret_reclaim(void);
+void pvfbt_jret_exit(void);
 void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot);
 
 /* arch/x86/trap.c: the int3 mechanism, and the recording every mechanism shares */

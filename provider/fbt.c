@@ -29,6 +29,7 @@
  * alternatives, ftrace).
  */
 #include <linux/kernel.h>
+#include <linux/workqueue.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/mm.h>
@@ -1324,6 +1325,7 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 			break;
 		}
 		if (first) {
+			pvfbt_jret_reclaim();
 			refresh_foreign();
 			total = nr_funcs;
 		}
@@ -1535,6 +1537,25 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 		WRITE_ONCE(s->armed, old);
 }
 
+/* Lost jump sites (jret.c) are taken back every second while any is left. */
+static void reclaim_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(reclaim_work, reclaim_fn);
+
+static void reclaim_fn(struct work_struct *w)
+{
+	mutex_lock(&fbt_mutex);
+	pvfbt_jret_reclaim();
+	if (pvfbt_jret_nr_lost())
+		schedule_delayed_work(&reclaim_work, HZ);
+	mutex_unlock(&fbt_mutex);
+}
+
+static void reclaim_later(void)
+{
+	if (pvfbt_jret_nr_lost())
+		schedule_delayed_work(&reclaim_work, HZ);
+}
+
 static void wait_handlers(void)
 {
 	/* No handler still uses a disarmed site; records are all published. */
@@ -1558,6 +1579,7 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	err = build_catalogue();
 	if (err)
 		goto out;
+	pvfbt_jret_reclaim();
 	if (enable)
 		refresh_foreign();
 	/* Validate everything first: bad input changes nothing. */
@@ -1629,6 +1651,7 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	pvfbt_poke_end();
 	if (!enable)
 		wait_handlers();
+	reclaim_later();
 out:
 	mutex_unlock(&fbt_mutex);
 	return err;
@@ -1662,6 +1685,7 @@ void pvfbt_fbt_disable_all(void)
 		pvfbt_poke_end();
 		wait_handlers();
 	}
+	reclaim_later();
 	mutex_unlock(&fbt_mutex);
 }
 
@@ -1806,6 +1830,7 @@ void pvfbt_fbt_exit(void)
 	u32 i;
 
 	unregister_module_notifier(&fbt_module_nb);
+	cancel_delayed_work_sync(&reclaim_work);
 	for (i = 0; i < nr_funcs; i++)
 		if (funcs[i])
 			free_func(funcs[i]);

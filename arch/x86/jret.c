@@ -48,6 +48,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <linux/slab.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
 #include "driver/pvfbt.h"
@@ -62,7 +63,73 @@ MODULE_PARM_DESC(force_int3, "arm every site with int3, even where a jump would 
 #define JMP_LEN	5
 
 static u32 nr_jumped;		/* sites in jump form: under text_mutex */
-static bool pinned;		/* a lost jump site may still lead to our stub */
+
+/*
+ * Jump sites whose disarm was refused: another tool wrote over the jump
+ * (a kprobe on it: kprobes decodes "jmp stub" as an ordinary jump and
+ * emulates it; an optimised kprobe's detour copies it).  That text may lead
+ * to the stub for as long as the other tool stays, so pvfbt pins itself
+ * (rmmod: EBUSY) and takes the site back, by the same three phases, once
+ * the live text is its jump again and no kprobe is on or over it
+ * (pvfbt_jret_reclaim(): at every listing and enable, and every second
+ * while any is left).  Under fbt_mutex and text_mutex.
+ */
+static struct pvfbt_site **lost;
+static u32 nr_lost, cap_lost;
+static bool pinned;
+
+u32 pvfbt_jret_nr_lost(void)
+{
+	return READ_ONCE(nr_lost);
+}
+
+static void lost_add(struct pvfbt_site *s)
+{
+	if (!pinned) {
+		pinned = true;
+		__module_get(THIS_MODULE);
+	}
+	if (nr_lost == cap_lost) {
+		u32 cap = cap_lost ? 2 * cap_lost : 16;
+		struct pvfbt_site **v = krealloc_array(lost, cap, sizeof(*v), GFP_KERNEL);
+
+		if (!v)
+			return;		/* never taken back: pvfbt stays */
+		lost = v;
+		cap_lost = cap;
+	}
+	lost[nr_lost] = s;
+	WRITE_ONCE(nr_lost, nr_lost + 1);
+}
+
+static void lost_del(u32 i)
+{
+	lost[i] = lost[nr_lost - 1];
+	WRITE_ONCE(nr_lost, nr_lost - 1);
+}
+
+/* A site that is going away (its module leaves): no longer ours to take back. */
+void pvfbt_jret_forget(struct pvfbt_site *s)
+{
+	u32 i;
+
+	for (i = 0; i < nr_lost; i++)
+		if (lost[i] == s) {
+			lost_del(i);
+			break;
+		}
+}
+
+/* Is another tool's kprobe on or over the 5 bytes at a? */
+static bool foreign5(unsigned long a)
+{
+	unsigned int i;
+
+	for (i = 0; i < JMP_LEN; i++)
+		if (pvfbt_foreign(a + i))
+			return true;
+	return false;
+}
 
 u32 pvfbt_jret_sites(void)
 {
@@ -154,7 +221,6 @@ bool pvfbt_jret_would_jump(const struct pvfbt_site *s)
 bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm)
 {
 	u8 live[JMP_LEN], want[JMP_LEN];
-	unsigned int i;
 
 	if (s->lost || copy_from_kernel_nofault(live, (void *)s->addr, JMP_LEN))
 		return false;
@@ -162,12 +228,7 @@ bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm)
 		jump_bytes(s, want);
 		return !memcmp(live, want, JMP_LEN);
 	}
-	if (memcmp(live, s->code, JMP_LEN) || pvfbt_foreign(s->addr))
-		return false;
-	for (i = 1; i < JMP_LEN; i++)
-		if (pvfbt_foreign(s->addr + i))
-			return false;
-	return true;
+	return !memcmp(live, s->code, JMP_LEN) && !foreign5(s->addr);
 }
 
 /*
@@ -186,14 +247,11 @@ int pvfbt_jret_poke(struct pvfbt_site *s, bool arm)
 		pvfbt_text_refused_inc();
 		if (!arm) {
 			s->lost = 1;
-			if (!pinned) {
-				pinned = true;
-				__module_get(THIS_MODULE);
-			}
+			lost_add(s);
 		}
 		pr_warn_ratelimited(PVFBT_NAME ": %s the jump at %pS refused: its text is not as pvfbt left it%s\n",
 				    arm ? "writing" : "removing", (void *)s->addr,
-				    arm ? "" : " (pvfbt stays loaded: the text may still lead to it)");
+				    arm ? "" : " (pvfbt stays loaded until it can take it back)");
 		return -EBUSY;
 	}
 	if (arm)
@@ -206,6 +264,49 @@ int pvfbt_jret_poke(struct pvfbt_site *s, bool arm)
 	WRITE_ONCE(s->jumped, arm);
 	WRITE_ONCE(nr_jumped, nr_jumped + (arm ? 1 : -1));
 	return 0;
+}
+
+/*
+ * Take back the lost jump sites whose text is pvfbt's jump again, with no
+ * kprobe on or over it: restored like any disarm.  Caller holds fbt_mutex;
+ * this takes text_mutex (one batch).  Unpins pvfbt when none is left.
+ */
+void pvfbt_jret_reclaim(void)
+{
+	u32 i;
+
+	if (!READ_ONCE(nr_lost))
+		return;
+	pvfbt_poke_begin();
+	for (i = 0; i < nr_lost; ) {
+		struct pvfbt_site *s = lost[i];
+		u8 live[JMP_LEN], want[JMP_LEN];
+
+		jump_bytes(s, want);
+		if (copy_from_kernel_nofault(live, (void *)s->addr, JMP_LEN) ||
+		    memcmp(live, want, JMP_LEN) || foreign5(s->addr)) {
+			i++;
+			continue;
+		}
+		s->lost = 0;
+		if (pvfbt_jret_poke(s, false)) {	/* cannot be: checked above */
+			s->lost = 1;
+			i++;
+			continue;
+		}
+		lost_del(i);
+		pr_info(PVFBT_NAME ": took back the jump at %pS\n", (void *)s->addr);
+	}
+	pvfbt_poke_end();
+	if (!nr_lost && pinned) {
+		pinned = false;
+		module_put(THIS_MODULE);
+	}
+}
+
+void pvfbt_jret_exit(void)
+{
+	kfree(lost);
 }
 
 /*
@@ -229,5 +330,12 @@ __visible notrace void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot)
 	if (armed & PVFBT_SITE_RETURN)
 		pvfbt_hit(s, regs, PVFBT_REC_RETURN | PVFBT_HIT_JUMP);
 out:
-	preempt_enable_notrace();
+	/*
+	 * No reschedule from here: it would put the scheduler on pvfbt's
+	 * trap path (excluded from probing); the next preemption point
+	 * takes it.  (preempt_enable_no_resched_notrace(), which modules
+	 * are not given.)
+	 */
+	barrier();
+	__preempt_count_dec();
 }

@@ -211,6 +211,8 @@ void pvfbt_site_release_slot(struct pvfbt_site *site)
 {
 	if (site->slot < 0)
 		return;
+	if (site->jret && site->lost)
+		pvfbt_jret_forget(site);
 	WRITE_ONCE(slot_owner[site->slot], NULL);
 	slot_free[nr_slot_free++] = site->slot;
 	site->slot = -1;

@@ -631,6 +631,7 @@ void pvfbt_arch_exit(void)
 {
 	pvfbt_sites_exit();
 	pvfbt_patch_exit();
+	pvfbt_jret_exit();
 }
 
 /* Memory held outside a session: the site table (as big as the sites need) and the slot tables. */
