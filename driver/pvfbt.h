@@ -111,6 +111,7 @@ struct pvfbt_site {
 	u8 lost;		/* its text changed under it: never written again */
 	u8 jret;		/* a jump return site: its slot holds the stub (jret.c) */
 	u8 jumped;		/* its text is (being made) the jump to its stub */
+	u8 fcall;		/* its entry is armed through ftrace (fcall.c) */
 	u8 code[16];		/* the instruction's original bytes (insn.len) */
 	struct pvfbt_insn insn;
 	unsigned long target;	/* branch target, for emulated branches */
@@ -126,8 +127,10 @@ struct pvfbt_site {
 #define PVFBT_PHASE_TAIL	2	/* a jump's bytes 1-4 (or the original ones) */
 #define PVFBT_PHASE_LAST	3	/* a jump's opcode (or the original first byte) */
 
-/* pvfbt_hit() kind: reached by a jump, not by the int3 trap (not in the ABI). */
+/* pvfbt_hit() kind: reached by a jump, or a call, not by the int3 trap (not in the ABI). */
 #define PVFBT_HIT_JUMP		0x8000
+#define PVFBT_HIT_CALL		0x4000
+#define PVFBT_HIT_DIRECT	(PVFBT_HIT_JUMP | PVFBT_HIT_CALL)
 
 /* arch/x86/sites.c: the site table and the slots */
 int pvfbt_sites_init(void);
@@ -152,6 +155,14 @@ void pvfbt_jret_forget(struct pvfbt_site *s);
 void pvfbt_jret_reclaim(void);
 void pvfbt_jret_exit(void);
 void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot);
+
+/* arch/x86/fcall.c: entries reached by ftrace's call */
+u32 pvfbt_fcall_sites(void);
+unsigned long pvfbt_fcall_hit_fn(void);
+bool pvfbt_fcall_room(u32 n);
+int pvfbt_fcall_add(unsigned long *ips, u32 n);
+void pvfbt_fcall_del(unsigned long *ips, u32 n);
+void pvfbt_fcall_exit(void);
 
 /* arch/x86/trap.c: the int3 mechanism, and the recording every mechanism shares */
 void pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind);

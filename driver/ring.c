@@ -270,11 +270,11 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	s32 slen[6];
 	u8 sysargs = 0, strunc = 0;
 	bool sys = false;
-	/* The int3 trap itself counts as one NMI level; a jump does not. */
-	unsigned int nmi = (kind & PVFBT_HIT_JUMP) ? 0 : NMI_OFFSET;
+	/* The int3 trap itself counts as one NMI level; a jump or a call does not. */
+	unsigned int nmi = (kind & PVFBT_HIT_DIRECT) ? 0 : NMI_OFFSET;
 	long pos, head;
 
-	kind &= ~PVFBT_HIT_JUMP;
+	kind &= ~PVFBT_HIT_DIRECT;
 
 	if (filtered_out()) {
 		pvfbt_stat_inc(filtered);

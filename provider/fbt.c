@@ -71,6 +71,7 @@ struct fbt_func {
 	u16 nret;
 	u8 trap_path;
 	u8 hot;				/* arming order: HOT_ROOT is armed last */
+	u8 fentry;			/* the entry site follows an ftrace site */
 	struct module *mod;		/* NULL: vmlinux */
 	char *name;
 	char modname[PVFBT_MODNAME_LEN];
@@ -80,6 +81,10 @@ struct fbt_func {
 	struct pvfbt_site *entry;	/* created on first enable */
 	struct pvfbt_site **rets;
 };
+
+/* pvfbt_site.fcall: see call_entries_sync() */
+#define FCALL_ON	1
+#define FCALL_PENDING	2
 
 static DEFINE_MUTEX(fbt_mutex);
 static struct fbt_func **funcs;		/* indexed by fid */
@@ -668,6 +673,7 @@ static void analyse(struct fbt_func *f)
 		off = 4;
 	if (has_fentry(f->addr + off, textbuf + off, size - off)) {
 		off += 5;
+		f->fentry = 1;
 	} else if (!f->mod) {
 		/*
 		 * Core kernel code that ftrace does not see is assembly (entry
@@ -1350,6 +1356,8 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 				   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
 				    PVFBT_FUNC_RETURN_ARMED : 0) |
 				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0) |
+				   (f->entry && f->entry->fcall && (f->entry->armed & PVFBT_SITE_ENTRY) ?
+				    PVFBT_FUNC_ENTRY_CALL : 0) |
 				   (f->return_reason ? 0 : ret_mechanisms(f));
 			strscpy(e->module, f->modname, sizeof(e->module));
 			strscpy(e->name, f->name, sizeof(e->name));
@@ -1499,7 +1507,8 @@ static bool probe_text_ok(struct fbt_func *f, bool ret, bool arm)
 	u32 j;
 
 	if (!ret)
-		return !f->entry || (f->entry->armed && arm) || pvfbt_site_text_ok(f->entry, arm);
+		return !f->entry || (f->entry->armed && arm) ||
+		       f->entry->fcall == FCALL_PENDING || pvfbt_site_text_ok(f->entry, arm);
 	for (j = 0; f->rets && j < f->nret; j++)
 		if (!(f->rets[j]->armed && arm) && !pvfbt_site_text_ok(f->rets[j], arm))
 			return false;
@@ -1516,6 +1525,12 @@ static bool is_syscall_handler(const struct fbt_func *f)
 	return !f->mod && !strncmp(f->name, "__x64_sys_", 10) && f->name[10];
 }
 
+/* Of the armed kinds, those the site's own text (int3 or jump) serves. */
+static u8 text_kinds(const struct pvfbt_site *s, u8 armed)
+{
+	return armed & (s->fcall ? ~PVFBT_SITE_ENTRY : 0xff);
+}
+
 static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 		      u8 sysargs)
 {
@@ -1529,12 +1544,100 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 		return;
 	WRITE_ONCE(s->armed, new);
 	/*
-	 * Checked first (probe_text_ok()) under the same text_mutex: a refusal
-	 * here is a disarm whose int3 another writer replaced.  The site is
-	 * then lost and its byte left alone; the probe counts as disarmed.
+	 * The text changes when the probes the site's own text serves go
+	 * from none to some or back: an entry armed through ftrace has no
+	 * text of pvfbt's (call_entries_sync()).  Checked first
+	 * (probe_text_ok()) under the same text_mutex: a refusal here is a
+	 * disarm whose int3 another writer replaced.  The site is then lost
+	 * and its byte left alone; the probe counts as disarmed.
 	 */
-	if ((!old || !new) && pvfbt_poke_site(s, on) && on)
+	if (!text_kinds(s, old) != !text_kinds(s, new) &&
+	    pvfbt_poke_site(s, on) && on)
 		WRITE_ONCE(s->armed, old);
+}
+
+/*
+ * Call entries (fcall.c): s->fcall is FCALL_PENDING from the enable's batch
+ * until its function is in pvfbt's ftrace filter (FCALL_ON), and goes back
+ * to 0 once a disarmed entry is out of it.  ftrace takes text_mutex: this
+ * runs after the batch, under fbt_mutex, a chunk of functions per call.
+ */
+#define FCALL_CHUNK	256
+static unsigned long fc_ips[FCALL_CHUNK];	/* under fbt_mutex */
+static struct pvfbt_site *fc_sites[FCALL_CHUNK];
+
+/* Pending entries ftrace refused: armed by int3 instead (or not at all). */
+static void fcall_fallback(u32 n, u32 *done)
+{
+	u32 i;
+
+	pvfbt_poke_begin();
+	for (i = 0; i < n; i++) {
+		struct pvfbt_site *s = fc_sites[i];
+
+		WRITE_ONCE(s->fcall, 0);
+		/* Its int3 is there already if it serves a return too. */
+		if (s->armed & ~PVFBT_SITE_ENTRY)
+			continue;
+		if (pvfbt_site_text_ok(s, true) && !pvfbt_poke_site(s, true))
+			continue;
+		WRITE_ONCE(s->armed, s->armed & ~PVFBT_SITE_ENTRY);
+		nr_armed--;
+		if (done && *done)
+			(*done)--;
+	}
+	pvfbt_poke_end();
+}
+
+static void fcall_flush(bool add, u32 n, u32 *done)
+{
+	u32 i;
+
+	if (!n)
+		return;
+	if (!add) {
+		pvfbt_fcall_del(fc_ips, n);
+		for (i = 0; i < n; i++)
+			WRITE_ONCE(fc_sites[i]->fcall, 0);
+		return;
+	}
+	if (!pvfbt_fcall_add(fc_ips, n)) {
+		for (i = 0; i < n; i++)
+			WRITE_ONCE(fc_sites[i]->fcall, FCALL_ON);
+		return;
+	}
+	pr_info_ratelimited(PVFBT_NAME ": ftrace did not take %u entries: armed by int3\n", n);
+	fcall_fallback(n, done);
+}
+
+/* Put pending call entries in the filter and take disarmed ones out. */
+static void call_entries_sync(u32 *done)
+{
+	u32 i, n;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		bool add = pass == 1;	/* out first: room for the new ones */
+
+		n = 0;
+		for (i = 0; i < nr_funcs; i++) {
+			struct fbt_func *f = funcs[i];
+			struct pvfbt_site *s = f ? f->entry : NULL;
+
+			if (!s || !s->fcall)
+				continue;
+			if (add ? s->fcall != FCALL_PENDING :
+				  s->fcall != FCALL_ON || (s->armed & PVFBT_SITE_ENTRY))
+				continue;
+			fc_ips[n] = s->addr - PVFBT_FENTRY_SIZE;
+			fc_sites[n++] = s;
+			if (n == FCALL_CHUNK) {
+				fcall_flush(add, n, done);
+				n = 0;
+			}
+		}
+		fcall_flush(add, n, done);
+	}
 }
 
 /* Lost jump sites (jret.c) are taken back every second while any is left. */
@@ -1569,9 +1672,15 @@ static void wait_handlers(void)
  * with -EBUSY, its reason becomes PVFBT_EXCL_FOREIGN (pvfbt -l -v shows it)
  * and nothing is armed.
  */
+/* An entry probe that ftrace's call can reach, not armed yet. */
+static bool call_entry_ok(const struct fbt_func *f, bool ret)
+{
+	return !ret && f->fentry && f->entry && !f->entry->armed && !f->entry->fcall;
+}
+
 int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done)
 {
-	u32 i;
+	u32 i, ncall;
 	int err = 0;
 
 	*done = 0;
@@ -1607,6 +1716,16 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 		if (err)
 			break;
 	}
+	/*
+	 * Entries that can be reached by ftrace's call, if there is room for
+	 * all of them (fcall.c): marked pending here, put in the filter after
+	 * the batch.
+	 */
+	for (i = 0, ncall = 0; i < count && enable && !err; i++)
+		ncall += call_entry_ok(funcs[ids[i] / 2], ids[i] & 1);
+	for (i = 0; i < count && ncall && pvfbt_fcall_room(ncall); i++)
+		if (call_entry_ok(funcs[ids[i] / 2], ids[i] & 1))
+			funcs[ids[i] / 2]->entry->fcall = FCALL_PENDING;
 	for (i = 0; i < count && enable && !err; i++) {
 		struct fbt_func *f = funcs[ids[i] / 2];
 		bool ret = ids[i] & 1;
@@ -1648,7 +1767,14 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			}
 		}
 	}
+	if (err) {	/* nothing armed: no entry is pending */
+		for (i = 0; i < count && enable; i++)
+			if (funcs[ids[i] / 2]->entry &&
+			    funcs[ids[i] / 2]->entry->fcall == FCALL_PENDING)
+				funcs[ids[i] / 2]->entry->fcall = 0;
+	}
 	pvfbt_poke_end();
+	call_entries_sync(done);
 	if (!enable)
 		wait_handlers();
 	reclaim_later();
@@ -1683,6 +1809,7 @@ void pvfbt_fbt_disable_all(void)
 			if (funcs[i])
 				disarm_func(funcs[i]);
 		pvfbt_poke_end();
+		call_entries_sync(NULL);
 		wait_handlers();
 	}
 	reclaim_later();
@@ -1757,6 +1884,7 @@ static void module_going(struct module *mod)
 		any |= funcs[i]->entry || funcs[i]->rets;
 	}
 	pvfbt_poke_end();
+	call_entries_sync(NULL);
 	if (any) {
 		wait_handlers();
 		synchronize_rcu_tasks();
@@ -1831,6 +1959,7 @@ void pvfbt_fbt_exit(void)
 
 	unregister_module_notifier(&fbt_module_nb);
 	cancel_delayed_work_sync(&reclaim_work);
+	pvfbt_fcall_exit();
 	for (i = 0; i < nr_funcs; i++)
 		if (funcs[i])
 			free_func(funcs[i]);

@@ -60,14 +60,17 @@ static void print_decl(struct kbtf *btf, const struct pvfbt_func *f)
 }
 
 /*
- * How a usable probe's hits reach pvfbt (armed now, or if armed now): an
- * entry by int3; a return by a jump where its 5-byte site allows, by int3
- * elsewhere (ABI 7 says which; an older module, int3).
+ * How a usable probe's hits reach pvfbt (ABI 7; an older module: int3): an
+ * entry by ftrace's call while armed that way, else by int3; a return (armed
+ * now, or if armed now) by a jump where its 5-byte site allows, by int3
+ * elsewhere.
  */
 static const char *mechanism(const struct pvfbt_func *f, int side)
 {
 	unsigned m = side ? f->flags & (PVFBT_FUNC_RET_JUMPS | PVFBT_FUNC_RET_TRAPS) : 0;
 
+	if (!side)
+		return f->flags & PVFBT_FUNC_ENTRY_CALL ? "via call" : "via int3";
 	if (m == (PVFBT_FUNC_RET_JUMPS | PVFBT_FUNC_RET_TRAPS))
 		return "via jump+int3";
 	return m == PVFBT_FUNC_RET_JUMPS ? "via jump" : "via int3";

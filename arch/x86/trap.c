@@ -406,8 +406,9 @@ static __always_inline int on_guard(struct pvfbt_site *s, unsigned long off,
 }
 
 /*
- * One firing reached by a jump (jret.c), in the probed code's own context
- * with preemption off: the int3 path's accounting and recursion bound.
+ * One firing reached by a jump (jret.c) or a call (fcall.c), in the probed
+ * code's own context with preemption off: the int3 path's accounting and
+ * recursion bound.
  */
 void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
 {
@@ -416,6 +417,8 @@ void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kin
 	pvfbt_stat_inc(hits);
 	if (kind & PVFBT_HIT_JUMP)
 		pvfbt_stat_inc(jumped);
+	if (kind & PVFBT_HIT_CALL)
+		pvfbt_stat_inc(called);
 	if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
 		pvfbt_record(s, regs, kind);
 	} else {
@@ -579,6 +582,7 @@ int pvfbt_trap_roots(unsigned long *v, int max)
 		(unsigned long)pvfbt_record, (unsigned long)pvfbt_site_lookup,
 		(unsigned long)pvfbt_str_measure, (unsigned long)pvfbt_str_write,
 		(unsigned long)pvfbt_hit, (unsigned long)pvfbt_jret_hit,
+		(unsigned long)pvfbt_fcall_hit_fn(),
 		(unsigned long)pvfbt_slot_owner,
 	};
 	int i;

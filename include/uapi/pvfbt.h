@@ -53,6 +53,9 @@ struct pvfbt_status {
 	__u64 mem_rings;	/* out: bytes of the rings that exist now */
 	__u32 nr_rings;		/* out: rings that exist now (session only) */
 	__u32 nr_sites_jumped;	/* out: sites armed as a jump, no trap (ABI 7) */
+	__u32 nr_entries_called;	/* out: entries armed through ftrace's call,
+					 * no trap (ABI 7) */
+	__u32 pad;
 };
 
 /* One function of the catalogue.  Its probes: id 2*fid (entry), 2*fid+1 (return). */
@@ -78,6 +81,8 @@ struct pvfbt_func {
 					 * jump when armed (ABI 7) */
 #define PVFBT_FUNC_RET_TRAPS	0x20	/* some return sites trap (int3) when
 					 * armed (ABI 7) */
+#define PVFBT_FUNC_ENTRY_CALL	0x40	/* the entry is armed through ftrace's
+					 * call, no trap (ABI 7) */
 
 /* Why a probe cannot be used (pvfbt_func.entry_reason/return_reason). */
 enum pvfbt_reason {
@@ -158,7 +163,9 @@ struct pvfbt_cpu_stats {
 				 * overwrite the #DB frame in use */
 	__u64 jumped;		/* hits that reached pvfbt by a jump, no trap
 				 * (ABI 7): jump return sites */
-	__u64 reserved[4];
+	__u64 called;		/* hits that reached pvfbt by ftrace's call,
+				 * no trap (ABI 7): call entries */
+	__u64 reserved[3];
 };
 
 struct pvfbt_stats {

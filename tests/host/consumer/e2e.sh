@@ -83,7 +83,7 @@ run env FAKEDEV_ENABLE_MARK="$T/en" FAKEDEV_DONE_MARK="$T/done" \
 if [ "$(rc)" = 3 ] &&
    grep -Eq '^fbt:vmlinux:__x64_sys_getppid:entry +1000$' "$T/out" &&
    grep -qx 'pvfbt: 1000 events, 0 dropped, 1 probes' "$T/err" &&
-   grep -qx 'pvfbt: hits 1000, records 1000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 1000, unstepped 0, jumped 0' "$T/err"
+   grep -qx 'pvfbt: hits 1000, records 1000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 1000, unstepped 0, jumped 0, called 0' "$T/err"
 then pass count_cmd; else fail count_cmd "--count -c"; fi
 
 # --count --by-pid, -o, --per-cpu, drops from STATS
@@ -95,9 +95,9 @@ if [ "$(rc)" = 0 ] && [ ! -s "$T/out" ] &&
    grep -Eq '^fbt:vmlinux:vfs_read:entry +4242 +1000$' "$T/o" &&
    grep -Eq '^fbt:vmlinux:vfs_read:return +4242 +1000$' "$T/o" &&
    grep -qx 'pvfbt: 2000 events, 10 dropped, 2 probes' "$T/err" &&
-   grep -qx 'pvfbt: cpu 0: hits 1000, records 1000, drops 5, missed steps 0, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0, jumped 0' "$T/err" &&
-   grep -qx 'pvfbt: cpu 1: hits 1000, records 1000, drops 5, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0, jumped 0' "$T/err" &&
-   grep -qx 'pvfbt: hits 2000, records 2000, drops 10, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0, jumped 0' "$T/err"
+   grep -qx 'pvfbt: cpu 0: hits 1000, records 1000, drops 5, missed steps 0, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0, jumped 0, called 0' "$T/err" &&
+   grep -qx 'pvfbt: cpu 1: hits 1000, records 1000, drops 5, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0, jumped 0, called 0' "$T/err" &&
+   grep -qx 'pvfbt: hits 2000, records 2000, drops 10, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0, jumped 0, called 0' "$T/err"
 then pass count_bypid_percpu; else cp "$T/o" "$T/out" 2>/dev/null; fail count_bypid_percpu "--by-pid --per-cpu -o"; fi
 
 # A CPU that comes online during the session (FAKEDEV_LATE_CPU): its ring
@@ -277,7 +277,7 @@ for depth in 3 13 14 27 39; do
 	events_of "$T/out" >"$T/got"
 	if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/got" &&
 	   grep -qx 'pvfbt: 20 events, 0 dropped, 1 probes' "$T/err" &&
-	   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0, jumped 0' "$T/err" &&
+	   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0, jumped 0, called 0' "$T/err" &&
 	   ! grep -q warning "$T/err"
 	then pass stack_text_depth_$depth
 	else diff "$T/want" "$T/got" | head -10 | sed 's/^/# /'; fail stack_text_depth_$depth "--stack, $depth frames"; fi
@@ -309,7 +309,7 @@ FAKEDEV_CALLS=10 run env FAKEDEV_STACK_GARBAGE=1 FAKEDEV_DONE_MARK="$T/done" \
 events_of "$T/out" >"$T/got"
 if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/got" &&
    grep -qx 'pvfbt: 20 events, 0 dropped, 2 probes' "$T/err" &&
-   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0, jumped 0' "$T/err" &&
+   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0, jumped 0, called 0' "$T/err" &&
    grep -qx 'pvfbt: warning: 16 stacks incomplete, 12 stack records skipped (malformed or without their event)' "$T/err"
 then pass stack_garbage
 else diff "$T/want" "$T/got" | head -10 | sed 's/^/# /'; fail stack_garbage "malformed stack records"; fi
@@ -379,7 +379,7 @@ fbt:vmlinux:vfs_read:entry
 W
 if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/out" &&
    grep -qx 'pvfbt: 2000 events, 0 dropped, 2 probes' "$T/err" &&
-   grep -qx 'pvfbt: hits 2000, records 2000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0, jumped 0' "$T/err"
+   grep -qx 'pvfbt: hits 2000, records 2000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0, jumped 0, called 0' "$T/err"
 then pass count_stack; else fail count_stack "--count --stack"; fi
 
 # kallsyms without addresses (not root, kptr_restrict): hex frames
