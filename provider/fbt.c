@@ -1292,6 +1292,17 @@ static u16 ret_mechanisms(const struct fbt_func *f)
 	return fl;
 }
 
+/*
+ * PVFBT_FUNC_ENTRY_CALL: the entry is armed through ftrace's call, or,
+ * not armed, would be if it were armed alone now.
+ */
+static bool entry_by_call(const struct fbt_func *f)
+{
+	if (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY))
+		return f->entry->fcall;
+	return !f->entry_reason && f->fentry && pvfbt_fcall_room(1);
+}
+
 static bool has_tailcall(const struct fbt_func *f)
 {
 	u32 i;
@@ -1356,8 +1367,7 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 				   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
 				    PVFBT_FUNC_RETURN_ARMED : 0) |
 				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0) |
-				   (f->entry && f->entry->fcall && (f->entry->armed & PVFBT_SITE_ENTRY) ?
-				    PVFBT_FUNC_ENTRY_CALL : 0) |
+				   (entry_by_call(f) ? PVFBT_FUNC_ENTRY_CALL : 0) |
 				   (f->return_reason ? 0 : ret_mechanisms(f));
 			strscpy(e->module, f->modname, sizeof(e->module));
 			strscpy(e->name, f->name, sizeof(e->name));

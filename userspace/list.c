@@ -60,10 +60,10 @@ static void print_decl(struct kbtf *btf, const struct pvfbt_func *f)
 }
 
 /*
- * How a usable probe's hits reach pvfbt (ABI 7; an older module: int3): an
- * entry by ftrace's call while armed that way, else by int3; a return (armed
- * now, or if armed now) by a jump where its 5-byte site allows, by int3
- * elsewhere.
+ * How a usable probe's hits reach pvfbt, armed now or if armed now (ABI 7;
+ * an older module: int3): an entry by ftrace's call or by int3 (an enable of
+ * more than fcall_max entries takes int3), a return by a jump where its
+ * 5-byte site allows, by int3 elsewhere.
  */
 static const char *mechanism(const struct pvfbt_func *f, int side)
 {

@@ -82,7 +82,8 @@ struct pvfbt_func {
 #define PVFBT_FUNC_RET_TRAPS	0x20	/* some return sites trap (int3) when
 					 * armed (ABI 7) */
 #define PVFBT_FUNC_ENTRY_CALL	0x40	/* the entry is armed through ftrace's
-					 * call, no trap (ABI 7) */
+					 * call, no trap, or would be if armed
+					 * alone now (ABI 7) */
 
 /* Why a probe cannot be used (pvfbt_func.entry_reason/return_reason). */
 enum pvfbt_reason {

@@ -32,7 +32,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *6\$" $T/status || fail "abi version"
+	grep -q "^abi version: *7\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
@@ -154,7 +154,7 @@ t_jump_returns() {
 	[ "$(cat $F)" = N ] || fail "force_int3 is on by default"
 	pvfbt -l -v -n 'fbt::sys_getppid:' -n 'fbt:pvfbt_test:pvfbt_test_multiret:' >$T/jl 2>&1
 	cat $T/jl
-	for p in '__x64_sys_getppid entry  *ok  via int3' '__x64_sys_getppid return  *ok  via jump' \
+	for p in '__x64_sys_getppid entry  *ok  via call' '__x64_sys_getppid return  *ok  via jump' \
 		 'pvfbt_test_multiret return  *ok  via jump'; do
 		grep -qE " $p(  .*)?\$" $T/jl || fail "-l -v: not '$p'"
 	done
@@ -220,7 +220,7 @@ t_btf_args() {
 	[ "$c" = 1 ] || { grep readn $T/bj; fail "$c JSON returns with ret 832, want 1"; }
 	pvfbt -l -v -n fbt::vfs_read:entry >$T/bl 2>&1
 	cat $T/bl
-	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
+	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  via call  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
 		fail "no prototype of vfs_read in -l -v"
 	[ "$(wc -l <$T/bl)" = 2 ] || fail "-l -v said more than the header and the probe"
 }
@@ -992,8 +992,18 @@ t_db_context() {
 	echo 300 >$D || fail "no hardware breakpoint (register_wide_hw_breakpoint)"
 	cat $D
 	[ "$(cat $D)" = "dbctx 300 300 ok" ] || fail "unprobed: the breakpoint did not fire 300 times"
+	# The return by a jump, in #DB context (the entry, in assembly with no
+	# ftrace site, by int3): the same exact counts.
+	pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_dbcall:' -c "sh -c 'echo 500 >$D; cat $D'" >$T/dbj 2>&1
+	cat $T/dbj
+	grep -q '^dbctx 500 500 ok$' $T/dbj || fail "probed (jump): wrong hits or values"
+	[ "$(count_of $T/dbj fbt:pvfbt_test:pvfbt_test_dbcall:entry)" = 500 ] &&
+		[ "$(count_of $T/dbj fbt:pvfbt_test:pvfbt_test_dbcall:return)" = 500 ] || fail "jump: counts"
+	grep -q ' jumped 500, called 0$' $T/dbj || fail "jump: not 500 returns by jump"
+	no_missed_steps $T/dbj
+	# The int3 path (force_int3: what this test is about).
 	rmmod pvfbt
-	insmod /pvfbt.ko boost=0
+	insmod /pvfbt.ko boost=0 force_int3=1
 	pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_dbcall:' -c "sh -c 'echo 500 >$D; cat $D'" >$T/db 2>&1
 	cat $T/db
 	grep -q '^dbctx 500 500 ok$' $T/db || fail "probed: wrong hits or values"
@@ -1028,7 +1038,9 @@ t_foreign_step() {
 	grep -q ' ok$' $T/tf.ref || fail "unprobed run not ok"
 	for b in 0 1; do
 		rmmod pvfbt
-		insmod /pvfbt.ko boost=$b
+		# (int3 sites: a step through a call or a jump sees
+		# ftrace's or pvfbt's trampoline, as with any tracer's)
+		insmod /pvfbt.ko boost=$b force_int3=1
 		pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_tftarget:' -c "sh -c 'echo 200 >$S; cat $S'" >$T/tf$b 2>&1
 		cat $T/tf$b
 		grep '^tfstep' $T/tf$b >$T/tf$b.res || true
@@ -1038,7 +1050,7 @@ t_foreign_step() {
 		no_missed_steps $T/tf$b
 	done
 	rmmod pvfbt
-	insmod /pvfbt.ko boost=0
+	insmod /pvfbt.ko boost=0 force_int3=1
 	area=$(awk '$3 == "pvfbt_slot_area" { print $1; exit }' /proc/kallsyms)
 	[ -n "$area" ] || fail "no pvfbt_slot_area in /proc/kallsyms"
 	pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_tfguardsite:entry' \
