@@ -180,10 +180,12 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
 void pvfbt_poke_begin(void);
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
 bool pvfbt_foreign(unsigned long addr);
+bool pvfbt_foreign_range(unsigned long addr, unsigned int len);
 u32 pvfbt_text_refused(void);
 bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm);
 void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);
-void pvfbt_poke_text(unsigned long addr, const void *bytes, size_t len, u8 order, u8 phase);
+void pvfbt_poke_text(unsigned long addr, const void *bytes, size_t len, u8 order, u8 phase,
+		     bool twice);
 int pvfbt_poke_site(struct pvfbt_site *site, bool arm);
 void pvfbt_text_refused_inc(void);
 void pvfbt_poke_end(void);

@@ -120,17 +120,6 @@ void pvfbt_jret_forget(struct pvfbt_site *s)
 		}
 }
 
-/* Is another tool's kprobe on or over the 5 bytes at a? */
-static bool foreign5(unsigned long a)
-{
-	unsigned int i;
-
-	for (i = 0; i < JMP_LEN; i++)
-		if (pvfbt_foreign(a + i))
-			return true;
-	return false;
-}
-
 u32 pvfbt_jret_sites(void)
 {
 	return READ_ONCE(nr_jumped);
@@ -228,7 +217,7 @@ bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm)
 		jump_bytes(s, want);
 		return !memcmp(live, want, JMP_LEN);
 	}
-	return !memcmp(live, s->code, JMP_LEN) && !foreign5(s->addr);
+	return !memcmp(live, s->code, JMP_LEN) && !pvfbt_foreign_range(s->addr, JMP_LEN);
 }
 
 /*
@@ -258,9 +247,9 @@ int pvfbt_jret_poke(struct pvfbt_site *s, bool arm)
 		jump_bytes(s, b);
 	else
 		memcpy(b, s->code, JMP_LEN);
-	pvfbt_poke_text(s->addr, &int3, 1, order, PVFBT_PHASE_FIRST);
-	pvfbt_poke_text(s->addr + 1, b + 1, JMP_LEN - 1, order, PVFBT_PHASE_TAIL);
-	pvfbt_poke_text(s->addr, b, 1, order, PVFBT_PHASE_LAST);
+	pvfbt_poke_text(s->addr, &int3, 1, order, PVFBT_PHASE_FIRST, false);
+	pvfbt_poke_text(s->addr + 1, b + 1, JMP_LEN - 1, order, PVFBT_PHASE_TAIL, false);
+	pvfbt_poke_text(s->addr, b, 1, order, PVFBT_PHASE_LAST, true);
 	WRITE_ONCE(s->jumped, arm);
 	WRITE_ONCE(nr_jumped, nr_jumped + (arm ? 1 : -1));
 	return 0;
@@ -284,7 +273,7 @@ void pvfbt_jret_reclaim(void)
 
 		jump_bytes(s, want);
 		if (copy_from_kernel_nofault(live, (void *)s->addr, JMP_LEN) ||
-		    memcmp(live, want, JMP_LEN) || foreign5(s->addr)) {
+		    memcmp(live, want, JMP_LEN) || pvfbt_foreign_range(s->addr, JMP_LEN)) {
 			i++;
 			continue;
 		}

@@ -51,6 +51,7 @@ struct poke {
 	u8 len;
 	u8 order;		/* site's arming order; slots come first anyway */
 	u8 phase;		/* PVFBT_PHASE_*: written after every earlier phase */
+	u8 twice;		/* a site's final first byte: written twice (below) */
 	u8 bytes[PVFBT_SLOT_SIZE];
 };
 
@@ -263,6 +264,14 @@ static bool is_site_text(const struct poke *p)
 }
 
 /*
+ * Only a site's first byte as it is to stay needs it: an int3 armed or the
+ * byte restored, a jump's opcode written or the original put back.  The
+ * int3 and the bytes 1-4 a jump passes through meanwhile are transient: a
+ * stale translation made before them runs the old form, which is still
+ * right, and the last write invalidates it.
+ */
+
+/*
  * Apply q[0..n): sorted, through the alias if it can be had.  Phases are
  * written in order, each made visible to every CPU (a sync) before the
  * next starts: that is what lets a 5-byte jump replace a return site
@@ -297,6 +306,8 @@ static void write_batch(struct poke *q, u32 n)
 			if (!is_site_text(&q[i]))
 				continue;
 			site = true;
+			if (!q[i].twice)
+				continue;
 			if (!synced) {
 				on_each_cpu(do_sync_core, NULL, 1);
 				synced = true;
@@ -312,7 +323,7 @@ static void write_batch(struct poke *q, u32 n)
 }
 
 static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 order,
-			u8 phase)
+			u8 phase, bool twice)
 {
 	struct poke *p;
 
@@ -326,7 +337,8 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 			nr_queued = 0;
 			if (!cap_queued) {
 				struct poke one = { .addr = addr, .len = len,
-						    .order = order, .phase = phase };
+						    .order = order, .phase = phase,
+						    .twice = twice };
 
 				memcpy(one.bytes, bytes, len);
 				write_batch(&one, 1);
@@ -345,6 +357,7 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 	p->len = len;
 	p->order = order;
 	p->phase = phase;
+	p->twice = twice;
 	memcpy(p->bytes, bytes, len);
 }
 
@@ -358,13 +371,19 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
  */
 bool pvfbt_foreign(unsigned long addr)
 {
+	return pvfbt_foreign_range(addr, 1);
+}
+
+/* The same for any of the len bytes at addr: a kprobe on [addr - 4, addr + len). */
+bool pvfbt_foreign_range(unsigned long addr, unsigned int len)
+{
 	unsigned long a;
 	bool found = false;
 
 	if (!pvfbt_ks.get_kprobe)
 		return true;
 	rcu_read_lock_sched();
-	for (a = addr - 4; a <= addr && !found; a++)
+	for (a = addr - 4; a < addr + len && !found; a++)
 		found = pvfbt_ks.get_kprobe((void *)a);
 	rcu_read_unlock_sched();
 	return found;
@@ -426,7 +445,7 @@ int pvfbt_poke_int3(struct pvfbt_site *site, bool arm)
 	}
 	/* Disarming: the hot sites first, so they stop trapping soonest. */
 	queue_write(site->addr, &byte, 1, arm ? site->order : PVFBT_ORDER_MAX - site->order,
-		    PVFBT_PHASE_FIRST);
+		    PVFBT_PHASE_FIRST, true);
 	return 0;
 }
 
@@ -443,15 +462,16 @@ void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len)
 {
 	if (WARN_ON_ONCE(len > PVFBT_SLOT_SIZE))
 		return;
-	queue_write((unsigned long)addr, bytes, len, 0, PVFBT_PHASE_SLOT);
+	queue_write((unsigned long)addr, bytes, len, 0, PVFBT_PHASE_SLOT, false);
 }
 
-/* Site text at phase (PVFBT_PHASE_*), len <= PVFBT_SLOT_SIZE. */
-void pvfbt_poke_text(unsigned long addr, const void *bytes, size_t len, u8 order, u8 phase)
+/* Site text at phase (PVFBT_PHASE_*), len <= PVFBT_SLOT_SIZE; see is_site_text(). */
+void pvfbt_poke_text(unsigned long addr, const void *bytes, size_t len, u8 order, u8 phase,
+		     bool twice)
 {
 	if (WARN_ON_ONCE(len > PVFBT_SLOT_SIZE))
 		return;
-	queue_write(addr, bytes, len, order, phase);
+	queue_write(addr, bytes, len, order, phase, twice);
 }
 
 void pvfbt_poke_end(void)
