@@ -79,6 +79,31 @@ bool pvfbt_fcall_room(u32 n)
 }
 
 /*
+ * The fentry sites ftrace just rewrote, written again with the bytes they
+ * hold (read under text_mutex, so ftrace is done with them).  ftrace writes
+ * a site by text_poke_bp(): int3, bytes 1-4, byte 0.  Under QEMU's
+ * multi-threaded TCG a vCPU that translated the site during the last write
+ * can keep a translation with ftrace's transient int3, which no handler
+ * claims any more: kprobes' int3 handler sends the CPU back to the site
+ * ("the breakpoint was removed") for ever, and the stress suite's
+ * enable/disable loop hung every CPU so at a hot system call.  Writing the
+ * same bytes again invalidates that translation, as pvfbt does for its own
+ * sites (patch.c, is_site_text()).  On hardware it rewrites bytes with
+ * themselves; pvfbt changes nothing of ftrace's text.
+ */
+static void fentry_rewrite(const unsigned long *ips, u32 n)
+{
+	u8 b[PVFBT_FENTRY_SIZE];
+	u32 i;
+
+	pvfbt_poke_begin();
+	for (i = 0; i < n; i++)
+		if (!copy_from_kernel_nofault(b, (void *)ips[i], sizeof(b)) && b[0] != 0xcc)
+			pvfbt_poke_text(ips[i], b, sizeof(b), 0, PVFBT_PHASE_FIRST, false);
+	pvfbt_poke_end();
+}
+
+/*
  * Put the fentry sites of ips[0..n) in the filter (a site's fentry call is
  * 5 bytes before its entry site).  All or nothing: an error leaves the
  * filter as it was.  Under fbt_mutex, outside a batch.
@@ -101,6 +126,7 @@ int pvfbt_fcall_add(unsigned long *ips, u32 n)
 		registered = true;
 	}
 	WRITE_ONCE(nr_filtered, nr_filtered + n);
+	fentry_rewrite(ips, n);
 	return 0;
 }
 
@@ -119,6 +145,7 @@ void pvfbt_fcall_del(unsigned long *ips, u32 n)
 	if (ftrace_set_filter_ips(&pvfbt_fops, ips, n, 1, 0))
 		pr_warn_ratelimited(PVFBT_NAME ": could not take %u functions out of pvfbt's ftrace filter\n", n);
 	WRITE_ONCE(nr_filtered, n >= nr_filtered ? 0 : nr_filtered - n);
+	fentry_rewrite(ips, n);
 }
 
 void pvfbt_fcall_exit(void)
