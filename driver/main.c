@@ -131,6 +131,8 @@ static long do_status(void __user *uarg)
 	st.mem_tables = pvfbt_arch_table_bytes() + pvfbt_fbt_bytes();
 	st.mem_rings = pvfbt_rings_bytes(&st.nr_rings);
 	st.nr_sites = pvfbt_sites_live(&st.nr_sites_emulated, &st.nr_sites_boosted);
+	st.nr_sites_jumped = pvfbt_jret_sites();
+	st.nr_entries_called = pvfbt_fcall_sites();
 	pvfbt_text_stats(&st.text_batches, &st.text_alias_pages, &st.text_pokes);
 	st.text_refused = pvfbt_text_refused();
 	strscpy(st.release, utsname()->release, sizeof(st.release));

@@ -109,6 +109,9 @@ struct pvfbt_site {
 	u8 order;		/* arming order in a batch: higher is later */
 #define PVFBT_ORDER_MAX	3
 	u8 lost;		/* its text changed under it: never written again */
+	u8 jret;		/* a jump return site: its slot holds the stub (jret.c) */
+	u8 jumped;		/* its text is (being made) the jump to its stub */
+	u8 fcall;		/* its entry is armed through ftrace (fcall.c) */
 	u8 code[16];		/* the instruction's original bytes (insn.len) */
 	struct pvfbt_insn insn;
 	unsigned long target;	/* branch target, for emulated branches */
@@ -117,6 +120,52 @@ struct pvfbt_site {
 	s8 ind_reg;		/* an indirect jump: through this register, else -1 */
 	int slot;		/* out-of-line slot, -1 if none */
 };
+
+/* Text writes are queued in phases, each visible everywhere before the next. */
+#define PVFBT_PHASE_SLOT	0	/* slot bytes: before any site can lead there */
+#define PVFBT_PHASE_FIRST	1	/* a site's int3 (or its original first byte) */
+#define PVFBT_PHASE_TAIL	2	/* a jump's bytes 1-4 (or the original ones) */
+#define PVFBT_PHASE_LAST	3	/* a jump's opcode (or the original first byte) */
+
+/* pvfbt_hit() kind: reached by a jump, or a call, not by the int3 trap (not in the ABI). */
+#define PVFBT_HIT_JUMP		0x8000
+#define PVFBT_HIT_CALL		0x4000
+#define PVFBT_HIT_DIRECT	(PVFBT_HIT_JUMP | PVFBT_HIT_CALL)
+
+/* arch/x86/sites.c: the site table and the slots */
+int pvfbt_sites_init(void);
+void pvfbt_sites_exit(void);
+u64 pvfbt_sites_bytes(void);
+unsigned long pvfbt_slot_addr(int slot);
+struct pvfbt_site *pvfbt_slot_owner(unsigned long n);
+int pvfbt_slot_next(void);
+void pvfbt_slot_commit(int n, struct pvfbt_site *site);
+
+/* arch/x86/jret.c: return sites reached by a jump */
+bool pvfbt_jret_shape(unsigned long addr, const u8 *b, unsigned int avail,
+		      const struct pvfbt_insn *in);
+int pvfbt_jret_prepare(struct pvfbt_site *s);
+bool pvfbt_jret_would_jump(const struct pvfbt_site *s);
+bool pvfbt_jret_enabled(void);
+bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm);
+int pvfbt_jret_poke(struct pvfbt_site *s, bool arm);
+u32 pvfbt_jret_sites(void);
+u32 pvfbt_jret_nr_lost(void);
+void pvfbt_jret_forget(struct pvfbt_site *s);
+void pvfbt_jret_reclaim(void);
+void pvfbt_jret_exit(void);
+void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot);
+
+/* arch/x86/fcall.c: entries reached by ftrace's call */
+u32 pvfbt_fcall_sites(void);
+unsigned long pvfbt_fcall_hit_fn(void);
+bool pvfbt_fcall_room(u32 n);
+int pvfbt_fcall_add(unsigned long *ips, u32 n);
+void pvfbt_fcall_del(unsigned long *ips, u32 n);
+void pvfbt_fcall_exit(void);
+
+/* arch/x86/trap.c: the int3 mechanism, and the recording every mechanism shares */
+void pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind);
 
 int pvfbt_arch_init(void);
 void pvfbt_arch_stop(void);
@@ -131,9 +180,14 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
 void pvfbt_poke_begin(void);
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
 bool pvfbt_foreign(unsigned long addr);
+bool pvfbt_foreign_range(unsigned long addr, unsigned int len);
 u32 pvfbt_text_refused(void);
 bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm);
 void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len);
+void pvfbt_poke_text(unsigned long addr, const void *bytes, size_t len, u8 order, u8 phase,
+		     bool twice);
+int pvfbt_poke_site(struct pvfbt_site *site, bool arm);
+void pvfbt_text_refused_inc(void);
 void pvfbt_poke_end(void);
 void pvfbt_text_stats(u32 *batches, u32 *alias_pages, u32 *pokes);
 int pvfbt_patch_init(void);

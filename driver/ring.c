@@ -270,7 +270,11 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	s32 slen[6];
 	u8 sysargs = 0, strunc = 0;
 	bool sys = false;
+	/* The int3 trap itself counts as one NMI level; a jump or a call does not. */
+	unsigned int nmi = (kind & PVFBT_HIT_DIRECT) ? 0 : NMI_OFFSET;
 	long pos, head;
+
+	kind &= ~PVFBT_HIT_DIRECT;
 
 	if (filtered_out()) {
 		pvfbt_stat_inc(filtered);
@@ -327,8 +331,8 @@ void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
 	rec->ts = ktime_get_mono_fast_ns();
 	rec->probe_id = 2 * site->fid + (kind == PVFBT_REC_RETURN);
 	rec->cpu = smp_processor_id();
-	/* The trap itself counts as one NMI level: more means an NMI was hit. */
-	rec->flags = kind | (in_nmi() > NMI_OFFSET ? PVFBT_REC_NMI : 0) |
+	/* More NMI levels than the trap's own: an NMI was hit. */
+	rec->flags = kind | (in_nmi() > nmi ? PVFBT_REC_NMI : 0) |
 		     (nrec > 1 + nstr ? PVFBT_REC_STACKED : 0) |
 		     (nstr ? PVFBT_REC_STRINGS : 0) | (sys ? PVFBT_REC_SYSCALL : 0) |
 		     (kind == PVFBT_REC_RETURN && site->tailcall ? PVFBT_REC_TAILCALL : 0);

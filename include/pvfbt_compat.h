@@ -102,4 +102,21 @@ static inline int pvfbt_module_kallsyms_walk(pvfbt_mod_kallsyms_iter iter,
 }
 #endif
 
+/*
+ * The registers ftrace saved for a callback (argument registers, ip, sp,
+ * bp): struct ftrace_regs wraps a pt_regs on both lines, opaque since 6.9
+ * behind arch_ftrace_regs().
+ */
+struct ftrace_regs;
+#define PVFBT_FENTRY_SIZE	5	/* MCOUNT_INSN_SIZE */
+#define pvfbt_fregs_to_regs(fregs, out) do {					\
+	*(out) = PVFBT_FREGS_PT(fregs);						\
+	(out)->flags = X86_EFLAGS_FIXED;					\
+} while (0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define PVFBT_FREGS_PT(fregs)	(arch_ftrace_regs(fregs)->regs)
+#else
+#define PVFBT_FREGS_PT(fregs)	((fregs)->regs)
+#endif
+
 #endif /* _PVFBT_COMPAT_H */

@@ -29,6 +29,7 @@
  * alternatives, ftrace).
  */
 #include <linux/kernel.h>
+#include <linux/workqueue.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/mm.h>
@@ -50,12 +51,16 @@
 
 #define MAX_FUNC_SIZE	(64 * 1024)	/* larger functions get no return probe */
 /*
- * ret_off[]: a return site is (its offset from the function's start) << 1,
- * bit 0 set for a tail call.  Signed: a site in the function's .cold part
- * can lie below the function.
+ * ret_off[]: a return site is (its offset from the function's start) << 2,
+ * bit 0 set for a tail call, bit 1 for a return a jump can reach (jret.c:
+ * its live text has one of the 5-byte forms, and no patched text overlaps
+ * it).  Signed: a site in the function's .cold part can lie below the
+ * function.
  */
 #define RET_TAIL	1
-#define RET_SPAN	(1L << 30)	/* |offset| below this */
+#define RET_JUMP	2
+#define RET_SHIFT	2
+#define RET_SPAN	(1L << 29)	/* |offset| below this */
 
 struct fbt_func {
 	unsigned long addr;
@@ -66,6 +71,7 @@ struct fbt_func {
 	u16 nret;
 	u8 trap_path;
 	u8 hot;				/* arming order: HOT_ROOT is armed last */
+	u8 fentry;			/* the entry site follows an ftrace site */
 	struct module *mod;		/* NULL: vmlinux */
 	char *name;
 	char modname[PVFBT_MODNAME_LEN];
@@ -75,6 +81,10 @@ struct fbt_func {
 	struct pvfbt_site *entry;	/* created on first enable */
 	struct pvfbt_site **rets;
 };
+
+/* pvfbt_site.fcall: see call_entries_sync() */
+#define FCALL_ON	1
+#define FCALL_PENDING	2
 
 static DEFINE_MUTEX(fbt_mutex);
 static struct fbt_func **funcs;		/* indexed by fid */
@@ -555,7 +565,7 @@ static void add_ret(struct walk *w, unsigned long a, u32 tail)
 		w->rets = nr;
 		w->cap = ncap;
 	}
-	w->rets[w->n++] = (s32)(off * 2) | tail;
+	w->rets[w->n++] = (s32)(off * (1 << RET_SHIFT)) | tail;
 }
 
 /*
@@ -586,7 +596,8 @@ static void walk_text(struct walk *w, unsigned long base, const u8 *text,
 			return;
 		}
 		if (is_return(&in, a)) {
-			tail = 0;
+			tail = pvfbt_jret_shape(a, text + off, size - off, &in) &&
+			       !reserved(a, 5) ? RET_JUMP : 0;
 		} else {
 			if (in.cls == PVFBT_CLS_JMP_REL || in.cls == PVFBT_CLS_JCC_REL) {
 				unsigned long t = pvfbt_branch_target(&in, a);
@@ -662,6 +673,7 @@ static void analyse(struct fbt_func *f)
 		off = 4;
 	if (has_fentry(f->addr + off, textbuf + off, size - off)) {
 		off += 5;
+		f->fentry = 1;
 	} else if (!f->mod) {
 		/*
 		 * Core kernel code that ftrace does not see is assembly (entry
@@ -1238,7 +1250,7 @@ u64 pvfbt_fbt_bytes(void)
 
 static unsigned long ret_addr(const struct fbt_func *f, u32 i)
 {
-	return f->addr + (long)(f->ret_off[i] >> 1);
+	return f->addr + (long)(f->ret_off[i] >> RET_SHIFT);
 }
 
 static bool ret_tail(const struct fbt_func *f, u32 i)
@@ -1252,6 +1264,43 @@ static unsigned long part_end(const struct fbt_func *f, unsigned long a)
 	if (f->cold_size && within(a, f->cold_addr, f->cold_addr + f->cold_size))
 		return f->cold_addr + f->cold_size;
 	return f->addr + f->size;
+}
+
+static bool ret_jump(const struct fbt_func *f, u32 i)
+{
+	return f->ret_off[i] & RET_JUMP;
+}
+
+/*
+ * PVFBT_FUNC_RET_JUMPS / _RET_TRAPS: how f's return sites are (or, armed
+ * now, would be) reached.  A site made already knows; before that, the
+ * analysis' verdict on the live text, and force_int3.
+ */
+static u16 ret_mechanisms(const struct fbt_func *f)
+{
+	u16 fl = 0;
+	u32 i;
+
+	for (i = 0; i < f->nret; i++) {
+		const struct pvfbt_site *s = f->rets ? f->rets[i] : NULL;
+		bool jump = s ? (s->jumped || (!(s->armed & PVFBT_SITE_RETURN) &&
+					       pvfbt_jret_would_jump(s))) :
+				ret_jump(f, i) && pvfbt_jret_enabled();
+
+		fl |= jump ? PVFBT_FUNC_RET_JUMPS : PVFBT_FUNC_RET_TRAPS;
+	}
+	return fl;
+}
+
+/*
+ * PVFBT_FUNC_ENTRY_CALL: the entry is armed through ftrace's call, or,
+ * not armed, would be if it were armed alone now.
+ */
+static bool entry_by_call(const struct fbt_func *f)
+{
+	if (f->entry && (f->entry->armed & PVFBT_SITE_ENTRY))
+		return f->entry->fcall;
+	return !f->entry_reason && f->fentry && pvfbt_fcall_room(1);
 }
 
 static bool has_tailcall(const struct fbt_func *f)
@@ -1293,6 +1342,7 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 			break;
 		}
 		if (first) {
+			pvfbt_jret_reclaim();
 			refresh_foreign();
 			total = nr_funcs;
 		}
@@ -1316,7 +1366,9 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 				    PVFBT_FUNC_ENTRY_ARMED : 0) |
 				   (f->rets && f->nret && (f->rets[0]->armed & PVFBT_SITE_RETURN) ?
 				    PVFBT_FUNC_RETURN_ARMED : 0) |
-				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0);
+				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0) |
+				   (entry_by_call(f) ? PVFBT_FUNC_ENTRY_CALL : 0) |
+				   (f->return_reason ? 0 : ret_mechanisms(f));
 			strscpy(e->module, f->modname, sizeof(e->module));
 			strscpy(e->name, f->name, sizeof(e->name));
 		}
@@ -1374,6 +1426,15 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	s->order = f->hot;
 	memcpy(s->code, bytes, sizeof(s->code));
 	err = pvfbt_site_prepare(s, bytes, avail);
+	/*
+	 * A return (not a tail call, not the entry site) in one of the
+	 * 5-byte forms that no patched text overlaps: reached by a jump when
+	 * armed (jret.c).  Without a stub it stays an int3 site.
+	 */
+	if (!err && kind == PVFBT_SITE_RETURN && a != f->entry_addr &&
+	    is_return(&in, a) && pvfbt_jret_shape(a, bytes, avail, &in) &&
+	    !reserved(a, 5))
+		pvfbt_jret_prepare(s);
 	if (!err)
 		err = pvfbt_site_insert(s);
 	if (err) {
@@ -1456,7 +1517,8 @@ static bool probe_text_ok(struct fbt_func *f, bool ret, bool arm)
 	u32 j;
 
 	if (!ret)
-		return !f->entry || (f->entry->armed && arm) || pvfbt_site_text_ok(f->entry, arm);
+		return !f->entry || (f->entry->armed && arm) ||
+		       f->entry->fcall == FCALL_PENDING || pvfbt_site_text_ok(f->entry, arm);
 	for (j = 0; f->rets && j < f->nret; j++)
 		if (!(f->rets[j]->armed && arm) && !pvfbt_site_text_ok(f->rets[j], arm))
 			return false;
@@ -1473,6 +1535,12 @@ static bool is_syscall_handler(const struct fbt_func *f)
 	return !f->mod && !strncmp(f->name, "__x64_sys_", 10) && f->name[10];
 }
 
+/* Of the armed kinds, those the site's own text (int3 or jump) serves. */
+static u8 text_kinds(const struct pvfbt_site *s, u8 armed)
+{
+	return armed & (s->fcall ? ~PVFBT_SITE_ENTRY : 0xff);
+}
+
 static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 		      u8 sysargs)
 {
@@ -1486,12 +1554,119 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 		return;
 	WRITE_ONCE(s->armed, new);
 	/*
-	 * Checked first (probe_text_ok()) under the same text_mutex: a refusal
-	 * here is a disarm whose int3 another writer replaced.  The site is
-	 * then lost and its byte left alone; the probe counts as disarmed.
+	 * The text changes when the probes the site's own text serves go
+	 * from none to some or back: an entry armed through ftrace has no
+	 * text of pvfbt's (call_entries_sync()).  Checked first
+	 * (probe_text_ok()) under the same text_mutex: a refusal here is a
+	 * disarm whose int3 another writer replaced.  The site is then lost
+	 * and its byte left alone; the probe counts as disarmed.
 	 */
-	if ((!old || !new) && pvfbt_poke_int3(s, on) && on)
+	if (!text_kinds(s, old) != !text_kinds(s, new) &&
+	    pvfbt_poke_site(s, on) && on)
 		WRITE_ONCE(s->armed, old);
+}
+
+/*
+ * Call entries (fcall.c): s->fcall is FCALL_PENDING from the enable's batch
+ * until its function is in pvfbt's ftrace filter (FCALL_ON), and goes back
+ * to 0 once a disarmed entry is out of it.  ftrace takes text_mutex: this
+ * runs after the batch, under fbt_mutex, a chunk of functions per call.
+ */
+#define FCALL_CHUNK	256
+static unsigned long fc_ips[FCALL_CHUNK];	/* under fbt_mutex */
+static struct pvfbt_site *fc_sites[FCALL_CHUNK];
+
+/* Pending entries ftrace refused: armed by int3 instead (or not at all). */
+static void fcall_fallback(u32 n, u32 *done)
+{
+	u32 i;
+
+	pvfbt_poke_begin();
+	for (i = 0; i < n; i++) {
+		struct pvfbt_site *s = fc_sites[i];
+
+		WRITE_ONCE(s->fcall, 0);
+		/* Its int3 is there already if it serves a return too. */
+		if (s->armed & ~PVFBT_SITE_ENTRY)
+			continue;
+		if (pvfbt_site_text_ok(s, true) && !pvfbt_poke_site(s, true))
+			continue;
+		WRITE_ONCE(s->armed, s->armed & ~PVFBT_SITE_ENTRY);
+		nr_armed--;
+		if (done && *done)
+			(*done)--;
+	}
+	pvfbt_poke_end();
+}
+
+static void fcall_flush(bool add, u32 n, u32 *done)
+{
+	u32 i;
+
+	if (!n)
+		return;
+	if (!add) {
+		pvfbt_fcall_del(fc_ips, n);
+		for (i = 0; i < n; i++)
+			WRITE_ONCE(fc_sites[i]->fcall, 0);
+		return;
+	}
+	if (!pvfbt_fcall_add(fc_ips, n)) {
+		for (i = 0; i < n; i++)
+			WRITE_ONCE(fc_sites[i]->fcall, FCALL_ON);
+		return;
+	}
+	pr_info_ratelimited(PVFBT_NAME ": ftrace did not take %u entries: armed by int3\n", n);
+	fcall_fallback(n, done);
+}
+
+/* Put pending call entries in the filter and take disarmed ones out. */
+static void call_entries_sync(u32 *done)
+{
+	u32 i, n;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		bool add = pass == 1;	/* out first: room for the new ones */
+
+		n = 0;
+		for (i = 0; i < nr_funcs; i++) {
+			struct fbt_func *f = funcs[i];
+			struct pvfbt_site *s = f ? f->entry : NULL;
+
+			if (!s || !s->fcall)
+				continue;
+			if (add ? s->fcall != FCALL_PENDING :
+				  s->fcall != FCALL_ON || (s->armed & PVFBT_SITE_ENTRY))
+				continue;
+			fc_ips[n] = s->addr - PVFBT_FENTRY_SIZE;
+			fc_sites[n++] = s;
+			if (n == FCALL_CHUNK) {
+				fcall_flush(add, n, done);
+				n = 0;
+			}
+		}
+		fcall_flush(add, n, done);
+	}
+}
+
+/* Lost jump sites (jret.c) are taken back every second while any is left. */
+static void reclaim_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(reclaim_work, reclaim_fn);
+
+static void reclaim_fn(struct work_struct *w)
+{
+	mutex_lock(&fbt_mutex);
+	pvfbt_jret_reclaim();
+	if (pvfbt_jret_nr_lost())
+		schedule_delayed_work(&reclaim_work, HZ);
+	mutex_unlock(&fbt_mutex);
+}
+
+static void reclaim_later(void)
+{
+	if (pvfbt_jret_nr_lost())
+		schedule_delayed_work(&reclaim_work, HZ);
 }
 
 static void wait_handlers(void)
@@ -1507,9 +1682,15 @@ static void wait_handlers(void)
  * with -EBUSY, its reason becomes PVFBT_EXCL_FOREIGN (pvfbt -l -v shows it)
  * and nothing is armed.
  */
+/* An entry probe that ftrace's call can reach, not armed yet. */
+static bool call_entry_ok(const struct fbt_func *f, bool ret)
+{
+	return !ret && f->fentry && f->entry && !f->entry->armed && !f->entry->fcall;
+}
+
 int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done)
 {
-	u32 i;
+	u32 i, ncall;
 	int err = 0;
 
 	*done = 0;
@@ -1517,6 +1698,7 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	err = build_catalogue();
 	if (err)
 		goto out;
+	pvfbt_jret_reclaim();
 	if (enable)
 		refresh_foreign();
 	/* Validate everything first: bad input changes nothing. */
@@ -1544,6 +1726,16 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 		if (err)
 			break;
 	}
+	/*
+	 * Entries that can be reached by ftrace's call, if there is room for
+	 * all of them (fcall.c): marked pending here, put in the filter after
+	 * the batch.
+	 */
+	for (i = 0, ncall = 0; i < count && enable && !err; i++)
+		ncall += call_entry_ok(funcs[ids[i] / 2], ids[i] & 1);
+	for (i = 0; i < count && ncall && pvfbt_fcall_room(ncall); i++)
+		if (call_entry_ok(funcs[ids[i] / 2], ids[i] & 1))
+			funcs[ids[i] / 2]->entry->fcall = FCALL_PENDING;
 	for (i = 0; i < count && enable && !err; i++) {
 		struct fbt_func *f = funcs[ids[i] / 2];
 		bool ret = ids[i] & 1;
@@ -1585,9 +1777,17 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			}
 		}
 	}
+	if (err) {	/* nothing armed: no entry is pending */
+		for (i = 0; i < count && enable; i++)
+			if (funcs[ids[i] / 2]->entry &&
+			    funcs[ids[i] / 2]->entry->fcall == FCALL_PENDING)
+				funcs[ids[i] / 2]->entry->fcall = 0;
+	}
 	pvfbt_poke_end();
+	call_entries_sync(done);
 	if (!enable)
 		wait_handlers();
+	reclaim_later();
 out:
 	mutex_unlock(&fbt_mutex);
 	return err;
@@ -1619,8 +1819,10 @@ void pvfbt_fbt_disable_all(void)
 			if (funcs[i])
 				disarm_func(funcs[i]);
 		pvfbt_poke_end();
+		call_entries_sync(NULL);
 		wait_handlers();
 	}
+	reclaim_later();
 	mutex_unlock(&fbt_mutex);
 }
 
@@ -1692,6 +1894,7 @@ static void module_going(struct module *mod)
 		any |= funcs[i]->entry || funcs[i]->rets;
 	}
 	pvfbt_poke_end();
+	call_entries_sync(NULL);
 	if (any) {
 		wait_handlers();
 		synchronize_rcu_tasks();
@@ -1765,6 +1968,8 @@ void pvfbt_fbt_exit(void)
 	u32 i;
 
 	unregister_module_notifier(&fbt_module_nb);
+	cancel_delayed_work_sync(&reclaim_work);
+	pvfbt_fcall_exit();
 	for (i = 0; i < nr_funcs; i++)
 		if (funcs[i])
 			free_func(funcs[i]);

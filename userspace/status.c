@@ -38,6 +38,8 @@ int cmd_status(void)
 	printf("sites:          %u (%u emulated, %u boosted, %u stepped)\n", st.nr_sites,
 	       st.nr_sites_emulated, st.nr_sites_boosted,
 	       st.nr_sites - st.nr_sites_emulated - st.nr_sites_boosted);
+	printf("mechanisms:     %u entries armed as a call, %u sites as a jump (no trap), the rest int3\n",
+	       st.nr_entries_called, st.nr_sites_jumped);
 	printf("text writes:    %u batches, %u pages through an alias, %u text_poke() calls\n",
 	       st.text_batches, st.text_alias_pages, st.text_pokes);
 	printf("text refused:   %u site writes (the text was not as pvfbt left it)\n",

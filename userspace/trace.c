@@ -319,6 +319,8 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 		tot.emulated += cs[i].emulated;
 		tot.boosted += cs[i].boosted;
 		tot.unstepped += cs[i].unstepped;
+		tot.jumped += cs[i].jumped;
+		tot.called += cs[i].called;
 	}
 	fprintf(stderr, "pvfbt: %" PRIu64 " events, %" PRIu64 " dropped, %zu probes\n",
 		s->events, (uint64_t)tot.drops, nprobes);
@@ -327,7 +329,7 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 			fprintf(stderr, "pvfbt: cpu %u: hits %llu, records %llu, "
 				"drops %llu, missed steps %llu, late steps %llu, "
 				"filtered %llu, stepped %llu, emulated %llu, nested %llu, "
-				"boosted %llu, unstepped %llu\n",
+				"boosted %llu, unstepped %llu, jumped %llu, called %llu\n",
 				i, (unsigned long long)cs[i].hits,
 				(unsigned long long)cs[i].records,
 				(unsigned long long)cs[i].drops,
@@ -338,10 +340,13 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 				(unsigned long long)cs[i].emulated,
 				(unsigned long long)cs[i].nested,
 				(unsigned long long)cs[i].boosted,
-				(unsigned long long)cs[i].unstepped);
+				(unsigned long long)cs[i].unstepped,
+				(unsigned long long)cs[i].jumped,
+				(unsigned long long)cs[i].called);
 	fprintf(stderr, "pvfbt: hits %llu, records %llu, drops %llu, "
 		"missed steps %llu, late steps %llu, filtered %llu, "
-		"stepped %llu, emulated %llu, boosted %llu, unstepped %llu\n",
+		"stepped %llu, emulated %llu, boosted %llu, unstepped %llu, "
+		"jumped %llu, called %llu\n",
 		(unsigned long long)tot.hits, (unsigned long long)tot.records,
 		(unsigned long long)tot.drops,
 		(unsigned long long)tot.missed_steps,
@@ -350,7 +355,9 @@ static void print_stats(int fd, uint32_t nr_cpus, const struct session *s,
 		(unsigned long long)tot.stepped,
 		(unsigned long long)tot.emulated,
 		(unsigned long long)tot.boosted,
-		(unsigned long long)tot.unstepped);
+		(unsigned long long)tot.unstepped,
+		(unsigned long long)tot.jumped,
+		(unsigned long long)tot.called);
 	if (d->overrun)
 		fprintf(stderr, "pvfbt: warning: %" PRIu64
 			" records overwritten before the consumer read them\n",

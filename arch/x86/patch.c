@@ -50,6 +50,8 @@ struct poke {
 	u32 seq;		/* queue order: a later write to a byte wins */
 	u8 len;
 	u8 order;		/* site's arming order; slots come first anyway */
+	u8 phase;		/* PVFBT_PHASE_*: written after every earlier phase */
+	u8 twice;		/* a site's final first byte: written twice (below) */
 	u8 bytes[PVFBT_SLOT_SIZE];
 };
 
@@ -108,6 +110,8 @@ static int cmp_poke(const void *a, const void *b)
 
 	if (sx != sy)		/* slots first */
 		return sx ? -1 : 1;
+	if (x->phase != y->phase)
+		return x->phase < y->phase ? -1 : 1;
 	if (x->order != y->order)	/* hot sites last */
 		return x->order < y->order ? -1 : 1;
 	if (x->addr != y->addr)
@@ -227,7 +231,8 @@ static void poke_runs(const struct poke *q, u32 n)
 	while (i < n) {
 		unsigned long start = q[i].addr, end = start + q[i].len;
 
-		for (j = i + 1; j < n && q[j].order == q[i].order && q[j].addr == end &&
+		for (j = i + 1; j < n && q[j].order == q[i].order &&
+		     q[j].phase == q[i].phase && q[j].addr == end &&
 		     q[j].addr + q[j].len <= (start & PAGE_MASK) + SPAN_SIZE; j++)
 			end += q[j].len;
 		for (k = i; k < j; k++)
@@ -238,7 +243,7 @@ static void poke_runs(const struct poke *q, u32 n)
 }
 
 /*
- * A site's int3 or the original byte that replaces it: written twice.
+ * Site text (not a slot's) is written twice.
  *
  * Under QEMU TCG (MTTCG), a vCPU that translates the code around a site
  * while another vCPU writes the site's byte can keep a translation made
@@ -248,49 +253,77 @@ static void poke_runs(const struct poke *q, u32 n)
  * gone, nothing claims it: the stress suite hit both (RCU stall on 6.1,
  * "Oops: int3" on 6.12) at tail-call sites that a workload ran in a loop.
  * Arming, the mirror race loses hits until the translation is evicted.
- * After the first write and a sync, memory holds the new byte; writing it
- * again invalidates any translation made in between, and a translation
- * racing with the second write reads the new byte either way.  On hardware
- * it rewrites a byte with itself.
+ * After the first write and a sync, memory holds the new bytes; writing
+ * them again invalidates any translation made in between, and a
+ * translation racing with the second write reads the new bytes either way.
+ * On hardware it rewrites bytes with themselves.
  */
-static bool is_site_byte(const struct poke *p)
+static bool is_site_text(const struct poke *p)
 {
-	return p->len == 1 && !in_slot_area(p->addr);
+	return !in_slot_area(p->addr);
 }
 
-/* Apply q[0..n): sorted, through the alias if it can be had. */
+/*
+ * Only a site's first byte as it is to stay needs it: an int3 armed or the
+ * byte restored, a jump's opcode written or the original put back.  The
+ * int3 and the bytes 1-4 a jump passes through meanwhile are transient: a
+ * stale translation made before them runs the old form, which is still
+ * right, and the last write invalidates it.
+ */
+
+/*
+ * Apply q[0..n): sorted, through the alias if it can be had.  Phases are
+ * written in order, each made visible to every CPU (a sync) before the
+ * next starts: that is what lets a 5-byte jump replace a return site
+ * while other CPUs run it (int3 at byte 0, then bytes 1-4, then byte 0,
+ * text_poke_bp()'s order; the reverse to restore).
+ */
 static void write_batch(struct poke *q, u32 n)
 {
 	struct alias al = {};
-	bool aliased, twice = false;
-	u32 i;
+	bool aliased, synced;
+	u32 i, start, end;
 
 	if (!n)
 		return;
 	WRITE_ONCE(nr_batches, nr_batches + 1);
 	sort(q, n, sizeof(*q), cmp_poke, NULL);
 	aliased = READ_ONCE(poke_alias) && !alias_map(&al, q, n);
-	i = 0;
-	while (aliased && i < n && alias_write(&al, q[i].addr, q[i].bytes, q[i].len))
-		i++;
-	if (i < n) {	/* all of it, or what the alias did not write */
-		aliased = false;
-		poke_runs(q + i, n - i);
-	}
-	for (i = 0; i < n; i++) {
-		if (!is_site_byte(&q[i]))
-			continue;
-		if (!twice) {
-			on_each_cpu(do_sync_core, NULL, 1);
-			twice = true;
+	for (start = 0; start < n; start = end) {
+		bool site = false;
+
+		for (end = start; end < n && q[end].phase == q[start].phase &&
+		     is_site_text(&q[end]) == is_site_text(&q[start]); end++)
+			;
+		i = start;
+		while (aliased && i < end &&
+		       alias_write(&al, q[i].addr, q[i].bytes, q[i].len))
+			i++;
+		if (i < end)	/* all of it, or what the alias did not write */
+			poke_runs(q + i, end - i);
+		synced = false;
+		for (i = start; i < end; i++) {
+			if (!is_site_text(&q[i]))
+				continue;
+			site = true;
+			if (!q[i].twice)
+				continue;
+			if (!synced) {
+				on_each_cpu(do_sync_core, NULL, 1);
+				synced = true;
+			}
+			if (!aliased || !alias_write(&al, q[i].addr, q[i].bytes, q[i].len))
+				poke(q[i].addr, q[i].bytes, q[i].len);
 		}
-		if (!aliased || !alias_write(&al, q[i].addr, q[i].bytes, 1))
-			poke(q[i].addr, q[i].bytes, 1);
+		/* The next phase builds on this one: every CPU sees it first. */
+		if (site && end < n)
+			on_each_cpu(do_sync_core, NULL, 1);
 	}
 	alias_unmap(&al);
 }
 
-static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 order)
+static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 order,
+			u8 phase, bool twice)
 {
 	struct poke *p;
 
@@ -303,7 +336,9 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 			write_batch(queue, nr_queued);
 			nr_queued = 0;
 			if (!cap_queued) {
-				struct poke one = { .addr = addr, .len = len, .order = order };
+				struct poke one = { .addr = addr, .len = len,
+						    .order = order, .phase = phase,
+						    .twice = twice };
 
 				memcpy(one.bytes, bytes, len);
 				write_batch(&one, 1);
@@ -321,6 +356,8 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 	p->seq = nr_queued++;
 	p->len = len;
 	p->order = order;
+	p->phase = phase;
+	p->twice = twice;
 	memcpy(p->bytes, bytes, len);
 }
 
@@ -334,13 +371,19 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
  */
 bool pvfbt_foreign(unsigned long addr)
 {
+	return pvfbt_foreign_range(addr, 1);
+}
+
+/* The same for any of the len bytes at addr: a kprobe on [addr - 4, addr + len). */
+bool pvfbt_foreign_range(unsigned long addr, unsigned int len)
+{
 	unsigned long a;
 	bool found = false;
 
 	if (!pvfbt_ks.get_kprobe)
 		return true;
 	rcu_read_lock_sched();
-	for (a = addr - 4; a <= addr && !found; a++)
+	for (a = addr - 4; a < addr + len && !found; a++)
 		found = pvfbt_ks.get_kprobe((void *)a);
 	rcu_read_unlock_sched();
 	return found;
@@ -363,12 +406,11 @@ u32 pvfbt_text_refused(void)
  * the text until the batch is written.  A refused disarm leaves the byte to
  * whoever wrote it and the site is lost: never written again.
  */
-bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm)
+static bool int3_text_ok(const struct pvfbt_site *site, bool arm)
 {
 	u8 live[sizeof(site->code)];
 	unsigned int len = site->insn.len;
 
-	lockdep_assert_held(pvfbt_ks.text_mutex);
 	return !site->lost && len && len <= sizeof(live) &&
 	       !copy_from_kernel_nofault(live, (void *)site->addr, len) &&
 	       live[0] == (arm ? site->orig : 0xcc) &&
@@ -376,12 +418,25 @@ bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm)
 	       !(arm && pvfbt_foreign(site->addr));
 }
 
+bool pvfbt_site_text_ok(const struct pvfbt_site *site, bool arm)
+{
+	lockdep_assert_held(pvfbt_ks.text_mutex);
+	if (arm ? pvfbt_jret_would_jump(site) : site->jumped)
+		return pvfbt_jret_text_ok(site, arm);
+	return int3_text_ok(site, arm);
+}
+
+void pvfbt_text_refused_inc(void)
+{
+	WRITE_ONCE(nr_refused, nr_refused + 1);
+}
+
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm)
 {
 	u8 byte = arm ? 0xcc : site->orig;
 
-	if (!pvfbt_site_text_ok(site, arm)) {
-		WRITE_ONCE(nr_refused, nr_refused + 1);
+	if (!int3_text_ok(site, arm)) {
+		pvfbt_text_refused_inc();
 		if (!arm)
 			site->lost = 1;
 		pr_warn_ratelimited(PVFBT_NAME ": %s %pS refused: its text is not as pvfbt left it\n",
@@ -389,8 +444,17 @@ int pvfbt_poke_int3(struct pvfbt_site *site, bool arm)
 		return -EBUSY;
 	}
 	/* Disarming: the hot sites first, so they stop trapping soonest. */
-	queue_write(site->addr, &byte, 1, arm ? site->order : PVFBT_ORDER_MAX - site->order);
+	queue_write(site->addr, &byte, 1, arm ? site->order : PVFBT_ORDER_MAX - site->order,
+		    PVFBT_PHASE_FIRST, true);
 	return 0;
+}
+
+/* Arm or disarm a site by its mechanism: a jump where it has one, else int3. */
+int pvfbt_poke_site(struct pvfbt_site *site, bool arm)
+{
+	if (arm ? pvfbt_jret_would_jump(site) : site->jumped)
+		return pvfbt_jret_poke(site, arm);
+	return pvfbt_poke_int3(site, arm);
 }
 
 /* A slot's bytes (len <= PVFBT_SLOT_SIZE), written before any int3. */
@@ -398,7 +462,16 @@ void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len)
 {
 	if (WARN_ON_ONCE(len > PVFBT_SLOT_SIZE))
 		return;
-	queue_write((unsigned long)addr, bytes, len, 0);
+	queue_write((unsigned long)addr, bytes, len, 0, PVFBT_PHASE_SLOT, false);
+}
+
+/* Site text at phase (PVFBT_PHASE_*), len <= PVFBT_SLOT_SIZE; see is_site_text(). */
+void pvfbt_poke_text(unsigned long addr, const void *bytes, size_t len, u8 order, u8 phase,
+		     bool twice)
+{
+	if (WARN_ON_ONCE(len > PVFBT_SLOT_SIZE))
+		return;
+	queue_write(addr, bytes, len, order, phase, twice);
 }
 
 void pvfbt_poke_end(void)
@@ -411,24 +484,34 @@ void pvfbt_poke_end(void)
 
 /*
  * Read live text as it would be without pvfbt: the original byte of every
- * armed site of ours replaces its int3 (a site's instruction never starts
- * with int3).  Callers hold fbt_mutex and read outside a batch, where a
- * site's int3 is in the text exactly when the site is armed.
+ * armed int3 site of ours replaces its int3 (a site's instruction never
+ * starts with int3), the original 5 bytes every jump of ours.  Callers hold
+ * fbt_mutex and read outside a batch (or before its first write), where a
+ * site's int3 is in the text exactly when the site is armed, and its jump
+ * exactly when it is jumped.
  */
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 {
-	unsigned int i;
+	long i, k;
 
 	if (copy_from_kernel_nofault(buf, (void *)addr, len))
 		return -EFAULT;
-	for (i = 0; i < len; i++) {
+	for (i = -4; i < (long)len; i++) {
 		struct pvfbt_site *s;
 
-		if (buf[i] != 0xcc)
+		/* A jump that starts before addr, or a byte that can start ours. */
+		if (i >= 0 && buf[i] != 0xcc && buf[i] != 0xe9)
 			continue;
-		/* Only an int3 pvfbt wrote: an unarmed or lost site's is foreign. */
 		s = pvfbt_site_lookup(addr + i);
-		if (s && READ_ONCE(s->armed) && !s->lost)
+		if (!s || s->lost)
+			continue;
+		if (READ_ONCE(s->jumped)) {
+			for (k = max(0L, -i); k < 5 && i + k < (long)len; k++)
+				buf[i + k] = s->code[k];
+			continue;
+		}
+		/* Only an int3 pvfbt wrote: an unarmed site's is foreign. */
+		if (i >= 0 && buf[i] == 0xcc && READ_ONCE(s->armed))
 			buf[i] = s->orig;
 	}
 	return 0;

@@ -67,36 +67,6 @@
 extern u8 pvfbt_slot_area[], pvfbt_slot_area_end[];
 
 /*
- * Lock-free site lookup: open addressing with linear probing, written under
- * the fbt mutex, read from trap context.  The table grows and shrinks with
- * the sites it holds (a quarter full after each rebuild) and every rebuild
- * drops the tombstones that removals leave, so a lookup of an address that
- * is no site (any int3 that is not ours) stays short however many modules
- * came and went.  A rebuild publishes the new table and frees the old one
- * after an RCU grace period: a handler that still walks it finishes first.
- * At rest (no site) it is 8 KiB.
- */
-#define SITE_BITS_MIN	10
-#define SITE_BITS_MAX	19
-#define TOMBSTONE	((struct pvfbt_site *)1UL)
-struct site_table {
-	struct rcu_head rcu;
-	u32 bits;
-	u32 used;		/* live entries and tombstones */
-	struct pvfbt_site *v[];
-};
-static struct site_table *sites;
-static u32 nr_sites_live, nr_sites_emulated, nr_sites_boosted;
-
-/* Slot owners, indexed by slot number; a slot is never given to another site. */
-static struct pvfbt_site **slot_owner;
-static u32 nr_slots;		/* slots ever handed out */
-static u32 *slot_free;		/* slots given back, reusable */
-static u32 nr_slot_free;
-/* The last slot is no site's: a "ret" that resumes emulated hits with TF set. */
-#define TF_PAD_SLOT	(PVFBT_NR_SLOTS - 1)
-
-/*
  * A step taken for code that had TF set itself: where its #DB is expected
  * (slot + length, 0 if none) and the IF to give back.  IF is off from the
  * int3 to the step, so the two traps are on one CPU, with nothing between
@@ -113,172 +83,19 @@ static DEFINE_PER_CPU(unsigned long, late_ip);
 static DEFINE_PER_CPU(int, hit_depth);
 #define MAX_HIT_DEPTH	4
 
-static inline unsigned long slot_addr(int slot)
-{
-	return (unsigned long)pvfbt_slot_area + (unsigned long)slot * PVFBT_SLOT_SIZE;
-}
-
 /* The pad; the base is hidden so that no relocation points into the area's middle (IBT objtool). */
 static __always_inline unsigned long tf_pad(void)
 {
 	unsigned long base = (unsigned long)pvfbt_slot_area;
 
 	OPTIMIZER_HIDE_VAR(base);
-	return base + (unsigned long)TF_PAD_SLOT * PVFBT_SLOT_SIZE;
+	return base + (unsigned long)PVFBT_TF_PAD_SLOT * PVFBT_SLOT_SIZE;
 }
 
 static inline bool in_slots(unsigned long addr)
 {
 	return addr >= (unsigned long)pvfbt_slot_area &&
 	       addr < (unsigned long)pvfbt_slot_area_end;
-}
-
-struct pvfbt_site *pvfbt_site_lookup(unsigned long addr)
-{
-	/* Trap context, or the fbt mutex (which every writer holds). */
-	const struct site_table *t = smp_load_acquire(&sites);
-	unsigned long mask = (1UL << t->bits) - 1, i = hash_long(addr, t->bits);
-	unsigned long n;
-
-	for (n = 0; n <= mask; n++, i = (i + 1) & mask) {
-		struct pvfbt_site *s = READ_ONCE(t->v[i]);
-
-		if (!s)
-			return NULL;
-		if (s != TOMBSTONE && s->addr == addr)
-			return s;
-	}
-	return NULL;
-}
-
-static void table_put(struct site_table *t, struct pvfbt_site *site)
-{
-	unsigned long mask = (1UL << t->bits) - 1, i = hash_long(site->addr, t->bits);
-
-	while (t->v[i] && t->v[i] != TOMBSTONE)
-		i = (i + 1) & mask;
-	if (!t->v[i])
-		t->used++;
-	smp_store_release(&t->v[i], site);
-}
-
-static struct site_table *table_alloc(u32 bits)
-{
-	struct site_table *t = kvzalloc(struct_size(t, v, 1UL << bits), GFP_KERNEL);
-
-	if (t)
-		t->bits = bits;
-	return t;
-}
-
-/* The smallest table that is at most a quarter full with live sites. */
-static u32 table_bits(u32 live)
-{
-	u32 bits = SITE_BITS_MIN;
-
-	while (bits < SITE_BITS_MAX && (1UL << bits) < 4UL * live)
-		bits++;
-	return bits;
-}
-
-/* A new table of 2^bits with the live sites and no tombstone. */
-static int table_rebuild(u32 bits)
-{
-	struct site_table *old = sites, *t = table_alloc(bits);
-	unsigned long i;
-
-	if (!t)
-		return -ENOMEM;
-	for (i = 0; i < (1UL << old->bits); i++)
-		if (old->v[i] && old->v[i] != TOMBSTONE)
-			table_put(t, old->v[i]);
-	smp_store_release(&sites, t);
-	kvfree_rcu(old, rcu);
-	return 0;
-}
-
-int pvfbt_site_insert(struct pvfbt_site *site)
-{
-	struct site_table *t = sites;
-
-	if (nr_sites_live + 1 > (1UL << SITE_BITS_MAX) / 2)
-		return -ENOSPC;
-	/* More than half used (live or tombstone): rebuild, bigger if need be. */
-	if (2UL * (t->used + 1) > (1UL << t->bits) &&
-	    table_rebuild(table_bits(nr_sites_live + 1)) &&
-	    4UL * (t->used + 1) > 3UL << t->bits)
-		return -ENOMEM;
-	site->live = 1;
-	table_put(sites, site);
-	nr_sites_live++;
-	nr_sites_emulated += site->emulate;
-	nr_sites_boosted += site->boost;
-	return 0;
-}
-
-/* Caller has disarmed the site and waited for every handler to finish. */
-void pvfbt_site_remove(struct pvfbt_site *site)
-{
-	struct site_table *t = sites;
-	unsigned long mask = (1UL << t->bits) - 1, i = hash_long(site->addr, t->bits);
-	unsigned long n;
-
-	for (n = 0; n <= mask; n++, i = (i + 1) & mask) {
-		if (!t->v[i])
-			return;
-		if (t->v[i] == site) {
-			WRITE_ONCE(t->v[i], TOMBSTONE);
-			site->live = 0;
-			nr_sites_live--;
-			nr_sites_emulated -= site->emulate;
-			nr_sites_boosted -= site->boost;
-			break;
-		}
-	}
-	/* Mostly empty: a smaller table (a failed rebuild keeps this one). */
-	if (t->bits > SITE_BITS_MIN && 8UL * nr_sites_live < (1UL << t->bits))
-		table_rebuild(table_bits(nr_sites_live));
-}
-
-/* Bytes the site table takes now. */
-size_t pvfbt_site_table_bytes(void)
-{
-	return struct_size(sites, v, 1UL << READ_ONCE(sites)->bits);
-}
-
-u32 pvfbt_slots_used(void)
-{
-	return nr_slots - nr_slot_free;
-}
-
-/*
- * Give a removed site's slot back.  The caller has waited for every task
- * that could be inside the slot (synchronize_rcu_tasks()).
- */
-void pvfbt_site_release_slot(struct pvfbt_site *site)
-{
-	if (site->slot < 0)
-		return;
-	WRITE_ONCE(slot_owner[site->slot], NULL);
-	slot_free[nr_slot_free++] = site->slot;
-	site->slot = -1;
-}
-
-u32 pvfbt_sites_live(u32 *emulated, u32 *boosted)
-{
-	*emulated = READ_ONCE(nr_sites_emulated);
-	*boosted = READ_ONCE(nr_sites_boosted);
-	return READ_ONCE(nr_sites_live);
-}
-
-u32 pvfbt_slots_max(void)
-{
-	return PVFBT_NR_SLOTS - 1;
-}
-
-bool pvfbt_addr_in_self(unsigned long addr)
-{
-	return within_module(addr, THIS_MODULE);
 }
 
 static bool boost = true;
@@ -443,10 +260,10 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 	}
 
 	/* Stepped or boosted out of line: give the site a slot of its own. */
-	if (!nr_slot_free && nr_slots >= TF_PAD_SLOT)
-		return -ENOSPC;
-	n = nr_slot_free ? slot_free[nr_slot_free - 1] : nr_slots;
-	slot = slot_addr(n);
+	n = pvfbt_slot_next();
+	if ((int)n < 0)
+		return (int)n;
+	slot = pvfbt_slot_addr(n);
 	memset(buf, 0xcc, sizeof(buf));
 	memcpy(buf, bytes, in->len);
 	if (in->flags & PVFBT_F_RIPREL) {
@@ -464,12 +281,7 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 		memcpy(buf + in->len + 1, &(s32){ (s32)disp }, 4);
 	}
 	pvfbt_poke_bytes((void *)slot, buf, sizeof(buf));
-	if (nr_slot_free)
-		nr_slot_free--;
-	else
-		nr_slots++;
-	site->slot = n;
-	smp_store_release(&slot_owner[n], site);
+	pvfbt_slot_commit(n, site);
 	site->emulate = 0;
 	return 0;
 }
@@ -574,7 +386,7 @@ static __always_inline bool on_db_stack(unsigned long sp)
 static __always_inline int on_guard(struct pvfbt_site *s, unsigned long off,
 				    struct pt_regs *regs)
 {
-	unsigned long end = slot_addr(s->slot) + s->insn.len;
+	unsigned long end = pvfbt_slot_addr(s->slot) + s->insn.len;
 
 	regs->ip = s->addr + s->insn.len;
 	if (this_cpu_read(tf_step.end) == end) {
@@ -593,6 +405,29 @@ static __always_inline int on_guard(struct pvfbt_site *s, unsigned long off,
 	return NOTIFY_STOP;
 }
 
+/*
+ * One firing reached by a jump (jret.c) or a call (fcall.c), in the probed
+ * code's own context with preemption off: the int3 path's accounting and
+ * recursion bound.
+ */
+void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
+{
+	if (this_cpu_inc_return(hit_depth) > 1)
+		pvfbt_stat_inc(nested);
+	pvfbt_stat_inc(hits);
+	if (kind & PVFBT_HIT_JUMP)
+		pvfbt_stat_inc(jumped);
+	if (kind & PVFBT_HIT_CALL)
+		pvfbt_stat_inc(called);
+	if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
+		pvfbt_record(s, regs, kind);
+	} else {
+		/* Too deep to record: a firing dropped like a full ring's. */
+		pvfbt_stat_inc(drops);
+	}
+	this_cpu_dec(hit_depth);
+}
+
 static int on_int3(struct pt_regs *regs)
 {
 	unsigned long addr = regs->ip - 1, tf;
@@ -606,8 +441,9 @@ static int on_int3(struct pt_regs *regs)
 		unsigned long off = addr - (unsigned long)pvfbt_slot_area;
 		unsigned int slot = off / PVFBT_SLOT_SIZE;
 
-		s = slot < PVFBT_NR_SLOTS ? READ_ONCE(slot_owner[slot]) : NULL;
-		if (!s || off % PVFBT_SLOT_SIZE < s->insn.len)
+		s = pvfbt_slot_owner(slot);
+		/* A jump return's stub has no guard: it never ends in one. */
+		if (!s || s->jret || off % PVFBT_SLOT_SIZE < s->insn.len)
 			return NOTIFY_DONE;
 		return on_guard(s, off % PVFBT_SLOT_SIZE, regs);
 	}
@@ -656,15 +492,15 @@ static int on_int3(struct pt_regs *regs)
 			regs->ip = tf_pad();
 		}
 	} else if (s->boost && !tf) {
-		regs->ip = slot_addr(s->slot);
+		regs->ip = pvfbt_slot_addr(s->slot);
 		pvfbt_stat_inc(boosted);
 	} else if (on_db_stack(regs->sp)) {
 		/* No step here: run the slot to its guard. */
-		regs->ip = slot_addr(s->slot);
+		regs->ip = pvfbt_slot_addr(s->slot);
 		regs->flags &= ~X86_EFLAGS_TF;
 		pvfbt_stat_inc(unstepped);
 	} else {
-		regs->ip = slot_addr(s->slot);
+		regs->ip = pvfbt_slot_addr(s->slot);
 		if (tf) {
 			this_cpu_write(tf_step.end, regs->ip + s->insn.len);
 			this_cpu_write(tf_step.if_flag, regs->flags & X86_EFLAGS_IF);
@@ -686,10 +522,10 @@ static int on_debug(struct pt_regs *regs, unsigned long *dr6)
 	if (in_slots(ip)) {
 		unsigned long off = ip - (unsigned long)pvfbt_slot_area;
 		unsigned int slot = off / PVFBT_SLOT_SIZE;
-		struct pvfbt_site *s = slot < PVFBT_NR_SLOTS ?
-			READ_ONCE(slot_owner[slot]) : NULL;
+		struct pvfbt_site *s = pvfbt_slot_owner(slot);
 
-		if (s && off % PVFBT_SLOT_SIZE == s->insn.len) {
+		/* Not a stub (jret.c): a step through one is someone else's. */
+		if (s && !s->jret && off % PVFBT_SLOT_SIZE == s->insn.len) {
 			regs->ip = s->addr + s->insn.len;
 			pvfbt_stat_inc(stepped);
 			if (this_cpu_read(tf_step.end) == ip) {
@@ -745,6 +581,9 @@ int pvfbt_trap_roots(unsigned long *v, int max)
 		(unsigned long)on_debug, (unsigned long)emulate,
 		(unsigned long)pvfbt_record, (unsigned long)pvfbt_site_lookup,
 		(unsigned long)pvfbt_str_measure, (unsigned long)pvfbt_str_write,
+		(unsigned long)pvfbt_hit, (unsigned long)pvfbt_jret_hit,
+		(unsigned long)pvfbt_fcall_hit_fn(),
+		(unsigned long)pvfbt_slot_owner,
 	};
 	int i;
 
@@ -773,14 +612,10 @@ int pvfbt_die_callbacks(unsigned long *v, int max)
 
 int pvfbt_arch_init(void)
 {
-	sites = table_alloc(SITE_BITS_MIN);
-	slot_owner = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_owner));
-	slot_free = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_free));
-	if (!sites || !slot_owner || !slot_free || pvfbt_patch_init()) {
-		kvfree(sites);
-		vfree(slot_owner);
-		vfree(slot_free);
-		pvfbt_patch_exit();
+	if (pvfbt_sites_init())
+		return -ENOMEM;
+	if (pvfbt_patch_init()) {
+		pvfbt_sites_exit();
 		return -ENOMEM;
 	}
 	pvfbt_poke_begin();
@@ -798,16 +633,13 @@ void pvfbt_arch_stop(void)
 /* Every site is disarmed and removed, every CPU out of the handlers and slots. */
 void pvfbt_arch_exit(void)
 {
-	kvfree(sites);
-	vfree(slot_owner);
-	vfree(slot_free);
+	pvfbt_sites_exit();
 	pvfbt_patch_exit();
+	pvfbt_jret_exit();
 }
 
 /* Memory held outside a session: the site table (as big as the sites need) and the slot tables. */
 u64 pvfbt_arch_table_bytes(void)
 {
-	return pvfbt_site_table_bytes() +
-	       PVFBT_NR_SLOTS * (sizeof(*slot_owner) + sizeof(*slot_free)) +
-	       (pvfbt_slot_area_end - pvfbt_slot_area);
+	return pvfbt_sites_bytes() + (pvfbt_slot_area_end - pvfbt_slot_area);
 }

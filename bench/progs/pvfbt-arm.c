@@ -6,10 +6,12 @@
  *   pvfbt-arm list              every function whose entry probe is usable:
  *                               "FID OFFSET MODULE NAME" (OFFSET = entry site
  *                               minus function start)
- *   pvfbt-arm time FILE|all     enable the entry probes of the fids in FILE
+ *   pvfbt-arm time FILE|all|all-returns
+ *                               enable the entry probes of the fids in FILE
  *                               (first column, one a line) or of every usable
- *                               one, in one PVFBT_IOC_ENABLE, then disable
- *                               them in one PVFBT_IOC_DISABLE; prints
+ *                               one (all-returns: every usable return probe),
+ *                               in one PVFBT_IOC_ENABLE, then disable them in
+ *                               one PVFBT_IOC_DISABLE; prints
  *   pvfbt-arm: probes N enable_ns E disable_ns D hits H
  * Nobody drains the rings meanwhile: hits past the ring size are dropped.
  */
@@ -89,7 +91,7 @@ int main(int argc, char **argv)
 	unsigned long long t0, t1, t2;
 
 	if (argc < 2 || (strcmp(argv[1], "list") && (strcmp(argv[1], "time") || argc != 3))) {
-		fprintf(stderr, "usage: pvfbt-arm list | pvfbt-arm time FILE|all\n");
+		fprintf(stderr, "usage: pvfbt-arm list | pvfbt-arm time FILE|all|all-returns\n");
 		return 2;
 	}
 	fd = open(PVFBT_DEVICE, O_RDWR);
@@ -111,6 +113,10 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; i < n; i++)
 			if (!f[i].entry_reason && !(f[i].flags & PVFBT_FUNC_GONE))
 				ids[nids++] = 2 * f[i].fid;
+	} else if (!strcmp(argv[2], "all-returns")) {
+		for (uint32_t i = 0; i < n; i++)
+			if (!f[i].return_reason && !(f[i].flags & PVFBT_FUNC_GONE))
+				ids[nids++] = 2 * f[i].fid + 1;
 	} else {
 		FILE *in = fopen(argv[2], "r");
 		char line[512];

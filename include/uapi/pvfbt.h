@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	6
+#define PVFBT_ABI_VERSION	7
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -52,6 +52,9 @@ struct pvfbt_status {
 	__u64 mem_tables;	/* out: bytes of the site table and slots */
 	__u64 mem_rings;	/* out: bytes of the rings that exist now */
 	__u32 nr_rings;		/* out: rings that exist now (session only) */
+	__u32 nr_sites_jumped;	/* out: sites armed as a jump, no trap (ABI 7) */
+	__u32 nr_entries_called;	/* out: entries armed through ftrace's call,
+					 * no trap (ABI 7) */
 	__u32 pad;
 };
 
@@ -74,6 +77,13 @@ struct pvfbt_func {
 #define PVFBT_FUNC_RETURN_ARMED	0x2
 #define PVFBT_FUNC_GONE		0x4	/* its module was unloaded */
 #define PVFBT_FUNC_TAILCALLS	0x8	/* some return sites are tail calls */
+#define PVFBT_FUNC_RET_JUMPS	0x10	/* some return sites are reached by a
+					 * jump when armed (ABI 7) */
+#define PVFBT_FUNC_RET_TRAPS	0x20	/* some return sites trap (int3) when
+					 * armed (ABI 7) */
+#define PVFBT_FUNC_ENTRY_CALL	0x40	/* the entry is armed through ftrace's
+					 * call, no trap, or would be if armed
+					 * alone now (ABI 7) */
 
 /* Why a probe cannot be used (pvfbt_func.entry_reason/return_reason). */
 enum pvfbt_reason {
@@ -152,7 +162,11 @@ struct pvfbt_cpu_stats {
 	__u64 unstepped;	/* hits of stepped sites resumed without a step:
 				 * taken on the #DB stack, where a step would
 				 * overwrite the #DB frame in use */
-	__u64 reserved[5];
+	__u64 jumped;		/* hits that reached pvfbt by a jump, no trap
+				 * (ABI 7): jump return sites */
+	__u64 called;		/* hits that reached pvfbt by ftrace's call,
+				 * no trap (ABI 7): call entries */
+	__u64 reserved[3];
 };
 
 struct pvfbt_stats {

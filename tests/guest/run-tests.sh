@@ -32,7 +32,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *6\$" $T/status || fail "abi version"
+	grep -q "^abi version: *7\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
@@ -76,6 +76,115 @@ t_getppid_exact() {
 	no_missed_steps $T/g
 }
 
+# Return probes reached by a jump, no trap (arch/x86/jret.c): a 5-byte
+# return site ("ret; int3 x4", or "jmp <return thunk>" in the return-thunk
+# cell and in 6.1's fixture) is "jmp stub" while armed.  Every return counts
+# with no trap (jumped = returns, nothing emulated, stepped or boosted), -l -v
+# and --status say so, the text is the jump while armed and the original
+# byte for byte after; with force_int3=1 the same runs trap and jump nothing.
+jr_run() {	# jr_run TAG WANT_JUMPED: getppid N times, the fixture's three returns
+	pvfbt --count -n 'fbt::sys_getppid:return' -c "getppid-loop $N" >$T/jr.$1 2>&1
+	echo "for a in 0 1 2; do echo \"multiret \$a 500\" >$R; done" >$T/jr.sh
+	pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_multiret:return' -c "sh $T/jr.sh" >$T/jr.$1.m 2>&1
+	cat $T/jr.$1 $T/jr.$1.m
+	[ "$(count_of $T/jr.$1 fbt:vmlinux:__x64_sys_getppid:return)" = "$N" ] || fail "$1: getppid returns"
+	[ "$(count_of $T/jr.$1.m fbt:pvfbt_test:pvfbt_test_multiret:return)" = 1500 ] || fail "$1: multiret returns"
+	for f in $T/jr.$1 $T/jr.$1.m; do
+		grep -q " 0 dropped," $f || fail "$1: drops"
+		no_missed_steps $f
+	done
+	[ "$(val $T/jr.$1 hits)" = "$N" ] || fail "$1: hits $(val $T/jr.$1 hits), want $N"
+	[ "$(val $T/jr.$1.m hits)" = 1500 ] || fail "$1: hits $(val $T/jr.$1.m hits), want 1500"
+	[ "$(($(val $T/jr.$1 jumped) + $(val $T/jr.$1.m jumped)))" = "$2" ] ||
+		fail "$1: jumped $(val $T/jr.$1 jumped) + $(val $T/jr.$1.m jumped), want $2"
+}
+# Entry probes reached by ftrace's call, no trap (arch/x86/fcall.c): with
+# getppid's entry and return armed, N calls give N entries by call and N
+# returns by jump, nothing trapped; ftrace lists the function while armed
+# (enabled_functions) and not after; -l -v and --status say so; the text is
+# the original after.  fcall_max=0, or more entries in one enable than
+# fcall_max: every entry by int3, with the same counts.
+t_call_entries() {
+	KT=/sys/kernel/tracing
+	[ -r $KT/enabled_functions ] || mount -t tracefs nodev $KT 2>/dev/null || :
+	M=/sys/module/pvfbt/parameters/fcall_max
+	max0=$(cat $M)
+	[ "$max0" -gt 0 ] || fail "fcall_max is 0 by default"
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	g0=$(peek_sym __x64_sys_getppid 64) || fail "peek"
+	pvfbt --count -n 'fbt::sys_getppid:' -c "getppid-loop $N" >$T/ce 2>&1
+	cat $T/ce
+	[ "$(count_of $T/ce fbt:vmlinux:__x64_sys_getppid:entry)" = "$N" ] || fail "entries"
+	[ "$(count_of $T/ce fbt:vmlinux:__x64_sys_getppid:return)" = "$N" ] || fail "returns"
+	grep -q " 0 dropped," $T/ce || fail "drops"
+	grep -q "hits $((2 * N)), .* stepped 0, emulated 0, boosted 0, unstepped 0, jumped $N, called $N\$" $T/ce ||
+		fail "not every entry by call and every return by jump"
+	# While armed.
+	pvfbt -q -n 'fbt::sys_getppid:entry' -d 600 >$T/cq 2>&1 &
+	p=$!
+	wait_armed 180 || { kill -INT $p; fail "never armed"; }
+	pvfbt -l -v -n 'fbt::sys_getppid:entry' >$T/cl 2>&1 || :
+	pvfbt --status >$T/cs
+	cat $KT/enabled_functions >$T/cf 2>&1 || :
+	kill -INT $p; wait $p || fail "the session failed: $(cat $T/cq)"
+	cat $T/cl $T/cs
+	grep -qE ' __x64_sys_getppid entry  *armed  via call' $T/cl || fail "-l -v: not armed via call"
+	grep -qE '^mechanisms: +1 entries armed as a call' $T/cs || fail "--status: not 1 call entry"
+	# (ftrace may name it by an alias at the same address: __do_sys_getppid)
+	grep -qE '^[_a-z]*sys_getppid \(' $T/cf || fail "ftrace does not list __x64_sys_getppid: $(head -5 $T/cf)"
+	! grep -qE '^[_a-z]*sys_getppid \(' $KT/enabled_functions || fail "still in ftrace after the session"
+	pvfbt --status | grep -qE '^mechanisms: +0 entries' || fail "--status: call entries left"
+	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text changed"
+	# More entries in one enable than fcall_max: all by int3.
+	echo 2 >$M
+	pvfbt --count -n 'fbt::sys_getppid:entry' -n 'fbt::sys_getpid:entry' -n 'fbt::sys_gettid:entry' \
+		-c "getppid-loop $N" >$T/ci 2>&1 || :
+	echo "$max0" >$M
+	cat $T/ci
+	[ "$(count_of $T/ci fbt:vmlinux:__x64_sys_getppid:entry)" = "$N" ] || fail "int3: entries"
+	grep -q ' called 0$' $T/ci || fail "3 entries over fcall_max=2: some by call"
+	grep -q " emulated $N, boosted 0, \| emulated 0, boosted $N, \|stepped $N, " $T/ci || fail "int3: the entries did not trap"
+	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored (int3)"
+}
+
+t_jump_returns() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	R=/sys/kernel/debug/pvfbt_test/run
+	F=/sys/module/pvfbt/parameters/force_int3
+	[ "$(cat $F)" = N ] || fail "force_int3 is on by default"
+	pvfbt -l -v -n 'fbt::sys_getppid:' -n 'fbt:pvfbt_test:pvfbt_test_multiret:' >$T/jl 2>&1
+	cat $T/jl
+	for p in '__x64_sys_getppid entry  *ok  via call' '__x64_sys_getppid return  *ok  via jump' \
+		 'pvfbt_test_multiret return  *ok  via jump'; do
+		grep -qE " $p(  .*)?\$" $T/jl || fail "-l -v: not '$p'"
+	done
+	g0=$(peek_sym __x64_sys_getppid 64) && m0=$(peek_sym pvfbt_test_multiret 128) || fail "peek"
+	jr_run jump $((N + 1500))
+	for f in $T/jr.jump $T/jr.jump.m; do
+		grep -q 'stepped 0, emulated 0, boosted 0, unstepped 0, jumped' $f || fail "a jump return trapped: $f"
+	done
+	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored"
+	[ "$(peek_sym pvfbt_test_multiret 128)" = "$m0" ] || fail "multiret's text not restored"
+	# While armed: the text is the jump, --status counts the sites.
+	pvfbt -q -n 'fbt::sys_getppid:return' -n 'fbt:pvfbt_test:pvfbt_test_multiret:return' -d 600 >$T/jq 2>&1 &
+	p=$!
+	wait_armed 180 || { kill -INT $p; fail "never armed"; }
+	pvfbt --status >$T/js; cat $T/js
+	[ "$(peek_sym __x64_sys_getppid 64)" != "$g0" ] || { kill -INT $p; fail "getppid's text unchanged while armed"; }
+	kill -INT $p; wait $p || fail "the session failed: $(cat $T/jq)"
+	grep -qE '^mechanisms: .* 4 sites as a jump' $T/js || fail "--status: not 4 jump sites"
+	pvfbt --status | grep -qE '^mechanisms: .* 0 sites as a jump' || fail "--status: jump sites left"
+	# Forced int3: the same counts, by trap.
+	echo 1 >$F
+	pvfbt -l -v -n 'fbt::sys_getppid:return' >$T/jl1 2>&1 || :
+	grep -qE ' __x64_sys_getppid return  *ok  via int3' $T/jl1 || { echo 0 >$F; fail "force_int3: -l -v not via int3"; }
+	( jr_run int3 0 ) || { echo 0 >$F; fail "force_int3 run"; }
+	echo 0 >$F
+	[ "$(val $T/jr.int3 emulated)" = $N ] && [ "$(val $T/jr.int3.m emulated)" = 1500 ] ||
+		fail "force_int3: not every return emulated"
+	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored (int3)"
+}
+
 t_read_args() {
 	head -c 300 /dev/zero | tr '\0' x >$T/data
 	# The raw registers: as without kernel BTF (t_btf_args: typed).
@@ -111,7 +220,7 @@ t_btf_args() {
 	[ "$c" = 1 ] || { grep readn $T/bj; fail "$c JSON returns with ret 832, want 1"; }
 	pvfbt -l -v -n fbt::vfs_read:entry >$T/bl 2>&1
 	cat $T/bl
-	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
+	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  via call  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
 		fail "no prototype of vfs_read in -l -v"
 	[ "$(wc -l <$T/bl)" = 2 ] || fail "-l -v said more than the header and the probe"
 }
@@ -767,6 +876,11 @@ cx_del() {
 		cat $T/cx.p
 		[ $pe = 0 ] || [ "$(count_of $T/cx.p fbt:vmlinux:vfs_read:entry)" = $CX_N ] || fail "$cx_s: pvfbt entries"
 		[ $pr = 0 ] || [ "$(count_of $T/cx.p fbt:vmlinux:vfs_read:return)" = $CX_N ] || fail "$cx_s: pvfbt returns"
+		# A kprobe put on pvfbt's jump return (kprobes takes it for a
+		# plain jmp): pvfbt cannot restore it and pins itself.
+		if [ $acc_KR = 1 ] && [ $pr = 1 ] && [ "$JUMP_RETURNS" = 1 ]; then
+			[ "$(cat /sys/module/pvfbt/refcnt)" = 1 ] || fail "$cx_s: pvfbt not pinned under the kprobe"
+		fi
 		acc_P=0 ;;
 	K5o|K5) [ $acc_K5 = 0 ] || kp_del pvk5; acc_K5=0 ;;
 	KR) [ $acc_KR = 0 ] || kp_del pvkr; acc_KR=0 ;;
@@ -819,6 +933,9 @@ t_coexist() {
 	cx_noopt=0
 	! opt_blocked vfs_read || { cx_noopt=1; echo "# vfs_read returns through a thunk: this kernel optimises no kprobe there, K5o is an int3"; }
 	peek_sym vfs_read 512 >$T/cx.before
+	JUMP_RETURNS=1 CALL_ENTRIES=1
+	[ "$(cat /sys/module/pvfbt/parameters/force_int3)" = N ] || JUMP_RETURNS=0 CALL_ENTRIES=0
+	[ "$(cat /sys/module/pvfbt/parameters/fcall_max)" != 0 ] || CALL_ENTRIES=0
 	for cx_s in "+P +K5o L -P -K5o" "+P +K5 L -K5 -P" "+K5o +P L -P -K5o" "+K5 +P L -K5 -P" \
 		    "+K5 +P L -P -K5" "+P +KR L -P -KR" "+KR +P L -KR -P" "+KR +P L -P -KR" \
 		    "+P +F L -P -F" "+F +P L -F -P" "+F +K5o +P +KR L -P -KR -K5o -F" \
@@ -835,15 +952,24 @@ t_coexist() {
 			case $cx_s in
 			# (the return sites, from an earlier clean analysis, are
 			# checked one by one: not covered by the jmp, they arm)
-			*"+K5o +P"*) [ $pe = 0 ] || fail "$cx_s: pvfbt's entry armed under an optimised kprobe" ;;
-			*"+K5 +P"*) [ $acc_P = 1 ] && [ $pe = 0 ] && [ $pr = 1 ] ||
-				fail "$cx_s: want the entry refused and the return enabled" ;;
+			# (an entry reached by ftrace's call writes no text: a
+			# kprobe at the entry site is no reason to refuse it)
+			*"+K5o +P"*) [ $pe = $CALL_ENTRIES ] || fail "$cx_s: pvfbt's entry armed: $pe, want $CALL_ENTRIES" ;;
+			*"+K5 +P"*) [ $acc_P = 1 ] && [ $pe = $CALL_ENTRIES ] && [ $pr = 1 ] ||
+				fail "$cx_s: want the entry $([ $CALL_ENTRIES = 1 ] && echo enabled || echo refused) and the return enabled" ;;
 			*"+KR +P"*) [ $acc_P = 1 ] && [ $pe = 1 ] && [ $pr = 0 ] ||
 				fail "$cx_s: want the return refused and the entry enabled" ;;
 			esac
 		done
-		peek_sym vfs_read 512 >$T/cx.after
+		# A jump return that a kprobe sat on when pvfbt left is taken
+		# back within a second of the kprobe going (jret.c).
+		w=0
+		while peek_sym vfs_read 512 >$T/cx.after && ! cmp -s $T/cx.before $T/cx.after &&
+		      [ $w -lt 50 ]; do
+			sleep 0.2; w=$((w + 1))
+		done
 		cmp -s $T/cx.before $T/cx.after || fail "$cx_s: text not restored"
+		[ "$(cat /sys/module/pvfbt/refcnt)" = 0 ] || fail "$cx_s: pvfbt still pinned"
 	done
 	echo 1 >/proc/sys/debug/kprobes-optimization
 	# pvfbt alone still counts exactly.
@@ -866,8 +992,18 @@ t_db_context() {
 	echo 300 >$D || fail "no hardware breakpoint (register_wide_hw_breakpoint)"
 	cat $D
 	[ "$(cat $D)" = "dbctx 300 300 ok" ] || fail "unprobed: the breakpoint did not fire 300 times"
+	# The return by a jump, in #DB context (the entry, in assembly with no
+	# ftrace site, by int3): the same exact counts.
+	pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_dbcall:' -c "sh -c 'echo 500 >$D; cat $D'" >$T/dbj 2>&1
+	cat $T/dbj
+	grep -q '^dbctx 500 500 ok$' $T/dbj || fail "probed (jump): wrong hits or values"
+	[ "$(count_of $T/dbj fbt:pvfbt_test:pvfbt_test_dbcall:entry)" = 500 ] &&
+		[ "$(count_of $T/dbj fbt:pvfbt_test:pvfbt_test_dbcall:return)" = 500 ] || fail "jump: counts"
+	grep -q ' jumped 500, called 0$' $T/dbj || fail "jump: not 500 returns by jump"
+	no_missed_steps $T/dbj
+	# The int3 path (force_int3: what this test is about).
 	rmmod pvfbt
-	insmod /pvfbt.ko boost=0
+	insmod /pvfbt.ko boost=0 force_int3=1
 	pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_dbcall:' -c "sh -c 'echo 500 >$D; cat $D'" >$T/db 2>&1
 	cat $T/db
 	grep -q '^dbctx 500 500 ok$' $T/db || fail "probed: wrong hits or values"
@@ -902,7 +1038,9 @@ t_foreign_step() {
 	grep -q ' ok$' $T/tf.ref || fail "unprobed run not ok"
 	for b in 0 1; do
 		rmmod pvfbt
-		insmod /pvfbt.ko boost=$b
+		# (int3 sites: a step through a call or a jump sees
+		# ftrace's or pvfbt's trampoline, as with any tracer's)
+		insmod /pvfbt.ko boost=$b force_int3=1
 		pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_tftarget:' -c "sh -c 'echo 200 >$S; cat $S'" >$T/tf$b 2>&1
 		cat $T/tf$b
 		grep '^tfstep' $T/tf$b >$T/tf$b.res || true
@@ -912,7 +1050,7 @@ t_foreign_step() {
 		no_missed_steps $T/tf$b
 	done
 	rmmod pvfbt
-	insmod /pvfbt.ko boost=0
+	insmod /pvfbt.ko boost=0 force_int3=1
 	area=$(awk '$3 == "pvfbt_slot_area" { print $1; exit }' /proc/kallsyms)
 	[ -n "$area" ] || fail "no pvfbt_slot_area in /proc/kallsyms"
 	pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_tfguardsite:entry' \
@@ -1104,7 +1242,7 @@ t_timeline() {
 	grep -q " 0 dropped," $T/tl || fail "drops"
 }
 
-tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes return_form
+tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes return_form jump_returns call_entries
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step
 	list_uffd footprint cpu_hotplug pidns folded count_by timeline unload"

@@ -35,8 +35,8 @@ then pass open_enoent; else fail open_enoent "ENOENT message"; fi
 run env FAKEDEV_ERRNO=13 $P -n sys_getppid -c true
 if [ "$(rc)" = 1 ] && grep -qx 'pvfbt: permission denied: pvfbt needs root (CAP_SYS_ADMIN)' "$T/err"
 then pass open_eacces; else fail open_eacces "EACCES message"; fi
-run env FAKEDEV_ABI=7 $P -n sys_getppid -d 0.1
-if [ "$(rc)" = 1 ] && grep -qx "pvfbt: module ABI 7, consumer ABI $abi: rebuild" "$T/err"
+run env FAKEDEV_ABI=99 $P -n sys_getppid -d 0.1
+if [ "$(rc)" = 1 ] && grep -qx "pvfbt: module ABI 99, consumer ABI $abi: rebuild" "$T/err"
 then pass abi_mismatch; else fail abi_mismatch "ABI message"; fi
 
 # -l, -l -v, -l -n with the sys_ alias
@@ -48,7 +48,10 @@ then pass list; else fail list "list of usable probes"; fi
 run $P -l -v
 if [ "$(rc)" = 0 ] && [ "$(grep -c ' fbt ' "$T/out")" = 16 ] &&
    grep -Eq 'do_int3 +entry +excluded: trap-path' "$T/out" &&
-   grep -Eq 'vfs_write +return +excluded: no-return-site' "$T/out"
+   grep -Eq 'vfs_write +return +excluded: no-return-site' "$T/out" &&
+   grep -Eq ' vfs_read +entry +ok +via int3$' "$T/out" &&
+   grep -Eq ' vfs_read +return +ok +via jump$' "$T/out" &&
+   grep -Eq ' ext4_file_read_iter +return +ok +via jump\+int3$' "$T/out"
 then pass list_verbose; else fail list_verbose "excluded probes with -v"; fi
 run $P -l -n sys_getppid -n 'fbt::sys_*:entry'
 if [ "$(rc)" = 0 ] && [ "$(grep -c ' fbt ' "$T/out")" = 3 ] &&
@@ -80,7 +83,7 @@ run env FAKEDEV_ENABLE_MARK="$T/en" FAKEDEV_DONE_MARK="$T/done" \
 if [ "$(rc)" = 3 ] &&
    grep -Eq '^fbt:vmlinux:__x64_sys_getppid:entry +1000$' "$T/out" &&
    grep -qx 'pvfbt: 1000 events, 0 dropped, 1 probes' "$T/err" &&
-   grep -qx 'pvfbt: hits 1000, records 1000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 1000, unstepped 0' "$T/err"
+   grep -qx 'pvfbt: hits 1000, records 1000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 1000, unstepped 0, jumped 0, called 0' "$T/err"
 then pass count_cmd; else fail count_cmd "--count -c"; fi
 
 # --count --by-pid, -o, --per-cpu, drops from STATS
@@ -92,9 +95,9 @@ if [ "$(rc)" = 0 ] && [ ! -s "$T/out" ] &&
    grep -Eq '^fbt:vmlinux:vfs_read:entry +4242 +1000$' "$T/o" &&
    grep -Eq '^fbt:vmlinux:vfs_read:return +4242 +1000$' "$T/o" &&
    grep -qx 'pvfbt: 2000 events, 10 dropped, 2 probes' "$T/err" &&
-   grep -qx 'pvfbt: cpu 0: hits 1000, records 1000, drops 5, missed steps 0, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0' "$T/err" &&
-   grep -qx 'pvfbt: cpu 1: hits 1000, records 1000, drops 5, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0' "$T/err" &&
-   grep -qx 'pvfbt: hits 2000, records 2000, drops 10, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0' "$T/err"
+   grep -qx 'pvfbt: cpu 0: hits 1000, records 1000, drops 5, missed steps 0, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0, jumped 0, called 0' "$T/err" &&
+   grep -qx 'pvfbt: cpu 1: hits 1000, records 1000, drops 5, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, nested 0, boosted 1000, unstepped 0, jumped 0, called 0' "$T/err" &&
+   grep -qx 'pvfbt: hits 2000, records 2000, drops 10, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0, jumped 0, called 0' "$T/err"
 then pass count_bypid_percpu; else cp "$T/o" "$T/out" 2>/dev/null; fail count_bypid_percpu "--by-pid --per-cpu -o"; fi
 
 # A CPU that comes online during the session (FAKEDEV_LATE_CPU): its ring
@@ -274,7 +277,7 @@ for depth in 3 13 14 27 39; do
 	events_of "$T/out" >"$T/got"
 	if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/got" &&
 	   grep -qx 'pvfbt: 20 events, 0 dropped, 1 probes' "$T/err" &&
-	   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0' "$T/err" &&
+	   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0, jumped 0, called 0' "$T/err" &&
 	   ! grep -q warning "$T/err"
 	then pass stack_text_depth_$depth
 	else diff "$T/want" "$T/got" | head -10 | sed 's/^/# /'; fail stack_text_depth_$depth "--stack, $depth frames"; fi
@@ -306,7 +309,7 @@ FAKEDEV_CALLS=10 run env FAKEDEV_STACK_GARBAGE=1 FAKEDEV_DONE_MARK="$T/done" \
 events_of "$T/out" >"$T/got"
 if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/got" &&
    grep -qx 'pvfbt: 20 events, 0 dropped, 2 probes' "$T/err" &&
-   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0' "$T/err" &&
+   grep -qx 'pvfbt: hits 20, records 20, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 20, unstepped 0, jumped 0, called 0' "$T/err" &&
    grep -qx 'pvfbt: warning: 16 stacks incomplete, 12 stack records skipped (malformed or without their event)' "$T/err"
 then pass stack_garbage
 else diff "$T/want" "$T/got" | head -10 | sed 's/^/# /'; fail stack_garbage "malformed stack records"; fi
@@ -376,7 +379,7 @@ fbt:vmlinux:vfs_read:entry
 W
 if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/out" &&
    grep -qx 'pvfbt: 2000 events, 0 dropped, 2 probes' "$T/err" &&
-   grep -qx 'pvfbt: hits 2000, records 2000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0' "$T/err"
+   grep -qx 'pvfbt: hits 2000, records 2000, drops 0, missed steps 1, late steps 0, filtered 0, stepped 0, emulated 0, boosted 2000, unstepped 0, jumped 0, called 0' "$T/err"
 then pass count_stack; else fail count_stack "--count --stack"; fi
 
 # kallsyms without addresses (not root, kptr_restrict): hex frames
@@ -766,19 +769,19 @@ run env FAKEDEV_TYPED=1 PVFBT_BTF_DIR="$BTF" $P -l -v -n 'fbt::typed*:entry' -n 
 sed -E 's/ +/ /g; s/^ //' "$T/out" >"$T/got"
 cat >"$T/want" <<'W'
 ID PROVIDER MODULE FUNCTION NAME STATE
-2 fbt vmlinux vfs_read entry ok ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)
+2 fbt vmlinux vfs_read entry ok via int3 ssize_t vfs_read(struct file *file, char *buf, size_t count, loff_t *pos)
 6 fbt vmlinux do_int3 entry excluded: trap-path
-11 fbt ext4 ext4_file_read_iter return ok ssize_t ext4_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
-16 fbt vmlinux typed_ints entry ok long int typed_ints(int a, unsigned int b, short int c, unsigned char d, long long int e, char f)
-18 fbt vmlinux typed_enum entry ok enum fake_mode typed_enum(enum fake_mode m, _Bool on, enum fake_mode m2, enum fake_mode m3, const char *name, void (*cb)(int))
-20 fbt vmlinux typed_void entry ok void typed_void(void)
-22 fbt vmlinux typed_va entry ok int typed_va(const char *fmt, ...)
-24 fbt vmlinux typed_stop entry ok _Bool typed_stop(int x, struct pair p, int y)
-26 fbt vmlinux typed_many entry ok void *typed_many(long int a1, long int a2, long int a3, long int a4, long int a5, long int a6, long int a7, long int a8)
-28 fbt vmlinux typed_float entry ok double typed_float(double d, int x)
-30 fbt vmlinux typed_twice entry ok
-32 fbt vmlinux typed_twice entry ok
-34 fbt nobtf typed_enum entry ok
+11 fbt ext4 ext4_file_read_iter return ok via jump+int3 ssize_t ext4_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+16 fbt vmlinux typed_ints entry ok via int3 long int typed_ints(int a, unsigned int b, short int c, unsigned char d, long long int e, char f)
+18 fbt vmlinux typed_enum entry ok via int3 enum fake_mode typed_enum(enum fake_mode m, _Bool on, enum fake_mode m2, enum fake_mode m3, const char *name, void (*cb)(int))
+20 fbt vmlinux typed_void entry ok via int3 void typed_void(void)
+22 fbt vmlinux typed_va entry ok via int3 int typed_va(const char *fmt, ...)
+24 fbt vmlinux typed_stop entry ok via int3 _Bool typed_stop(int x, struct pair p, int y)
+26 fbt vmlinux typed_many entry ok via int3 void *typed_many(long int a1, long int a2, long int a3, long int a4, long int a5, long int a6, long int a7, long int a8)
+28 fbt vmlinux typed_float entry ok via int3 double typed_float(double d, int x)
+30 fbt vmlinux typed_twice entry ok via int3
+32 fbt vmlinux typed_twice entry ok via int3
+34 fbt nobtf typed_enum entry ok via int3
 W
 if [ "$(rc)" = 0 ] && cmp -s "$T/want" "$T/got" && [ ! -s "$T/err" ]
 then pass btf_list_prototypes
@@ -796,6 +799,6 @@ if [ "$(rc)" = 0 ] &&
    grep -qx "pvfbt: no kernel BTF ($T/nosuchdir/vmlinux: No such file or directory): arguments and return values are shown untyped" "$T/err"
 then pass btf_missing; else fail btf_missing "no BTF: raw output, said once"; fi
 run env FAKEDEV_TYPED=1 PVFBT_BTF_DIR="$T/nosuchdir" $P -l -v -n fbt::vfs_read:entry
-if [ "$(rc)" = 0 ] && grep -Eq '^ +2 +fbt +vmlinux +vfs_read +entry +ok$' "$T/out" &&
+if [ "$(rc)" = 0 ] && grep -Eq '^ +2 +fbt +vmlinux +vfs_read +entry +ok +via int3$' "$T/out" &&
    [ "$(grep -c BTF "$T/err")" = 1 ]
 then pass btf_missing_list; else fail btf_missing_list "no BTF: -l -v without prototypes"; fi

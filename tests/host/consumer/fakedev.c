@@ -585,6 +585,10 @@ static int fake_ioctl(unsigned long req, void *arg)
 			f->nr_returns = 2;
 			f->flags = (armed[2 * i] ? PVFBT_FUNC_ENTRY_ARMED : 0) |
 				   (armed[2 * i + 1] ? PVFBT_FUNC_RETURN_ARMED : 0);
+			/* ABI 7: how returns are reached (ext4's: some trap) */
+			if (!cat[i].rr)
+				f->flags |= PVFBT_FUNC_RET_JUMPS |
+					    (strcmp(cat[i].mod, "ext4") ? 0 : PVFBT_FUNC_RET_TRAPS);
 			memcpy(f->module, cat[i].mod, sizeof(f->module));
 			memcpy(f->name, cat[i].name, sizeof(f->name));
 		}
