@@ -8,7 +8,9 @@
 #    the consumer), and the DKMS build for the kernels (tests/host/dkms/check)
 # 3. per kernel that built: the in-guest suite in a native and in a Xen PV
 #    guest, then the short stress (1,000,000 hits, 3 rounds) in both
-# 4. the return-thunk cell (-cpu EPYC, native, default line)
+# 4. the int3 cells (the exactness tests with force_int3=1: default line
+#    native, the other line Xen PV) and the return-thunk cell (-cpu EPYC,
+#    native, default line)
 # 5. per kernel that built: the in-guest suite's domU subset and a short
 #    stress in a PV domU (--xen-domu); for
 #    the default line the domU's life while traced (save/restore, pause,
@@ -130,6 +132,17 @@ for kver in ${ready[@]+"${ready[@]}"}; do
 		suite "$line/$env/stress" tests/vm/run "$mode" --kver "$kver" --timeout 3000 -- \
 			sh /tests/stress.sh "$env" 1000000 3
 	done
+done
+
+# The int3 cells: the exactness tests again with every site armed by int3
+# (force_int3=1; everywhere else entries come by ftrace's call and returns
+# by a jump where the site allows): the default line natively, the other
+# line as a Xen PV dom0.
+int3_tests="load getppid_exact shapes tail_calls stack text_writes unload"
+for kver in ${ready[@]+"${ready[@]}"}; do
+	if [ "$kver" = "$(default_kver)" ]; then env=native; else env=xen-pv; fi
+	suite "$(kernel_line "$kver")/$env-int3" tests/vm/run --${env%-pv} --kver "$kver" --timeout 1200 -- \
+		env PVFBT_FORCE_INT3=1 PVFBT_TESTS="$int3_tests" sh /tests/run-tests.sh "$env"
 done
 
 # The return-thunk cell: the in-guest suite natively with a CPU model whose

@@ -18,7 +18,8 @@
  * calls (field notes: about 108,000 for every function, 1.3-2.1 s per
  * 36,000 under Xen PV).  An enable that would put more than fcall_max
  * entries in the filter arms them by int3, which pvfbt writes in one batch
- * (0.3 s for every function).  fcall_max=0 or force_int3=1: int3 only.
+ * (0.3 s for every function).  fcall_max=0 (the default, see below) or
+ * force_int3=1: int3 only.
  *
  * Invariants:
  *  - The ops is registered only with a non-empty filter (an empty filter
@@ -45,9 +46,17 @@
 #include "driver/pvfbt.h"
 #include "pvfbt_compat.h"
 
-static unsigned int fcall_max = 2048;
+/*
+ * Off by default for now: under QEMU's multi-threaded TCG, where pvfbt is
+ * tested, ftrace's own writes of a hot fentry site can leave a CPU looping
+ * on a stale translation of ftrace's transient int3 (the stress suite's
+ * enable/disable loop hung a Xen PV guest so, even with fentry_rewrite()).
+ * pvfbt's own writes have their workaround (patch.c); ftrace's are not
+ * pvfbt's to change.  On hardware the route is sound: fcall_max=2048.
+ */
+static unsigned int fcall_max;
 module_param(fcall_max, uint, 0644);
-MODULE_PARM_DESC(fcall_max, "arm up to this many entry probes through ftrace's callback (no trap), the rest by int3; 0: int3 only");
+MODULE_PARM_DESC(fcall_max, "arm up to this many entry probes through ftrace's callback (no trap), the rest by int3; 0 (default): int3 only");
 
 static void notrace fcall_hit(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *op, struct ftrace_regs *fregs);

@@ -10,6 +10,9 @@ guest=$expect_env
 # so that "0 dropped" holds however slowly the consumer runs (a busy host);
 # the stress suite measures what the consumer sustains.
 N=${GETPPID_N:-30000}
+# PVFBT_FORCE_INT3=1: every load with force_int3=1 (every site by int3: the
+# exactness tests' second cell, tests/check.sh).
+INSMOD_ARGS=${PVFBT_FORCE_INT3:+force_int3=1}
 T=/tmp/pvfbt-tests
 mkdir -p $T
 . /tests/lib.sh
@@ -23,7 +26,7 @@ E=/sys/kernel/tracing/events/sched/sched_kthread_stop/enable
 count_of() { awk -v p="$2" '$1 == p { print $2 }' "$1"; }
 
 t_load() {
-	insmod /pvfbt.ko || fail "insmod"
+	insmod /pvfbt.ko $INSMOD_ARGS || fail "insmod"
 	[ -c /dev/pvfbt ] || fail "no /dev/pvfbt"
 	ls -l /dev/pvfbt | grep -q '^crw-------' || fail "/dev/pvfbt is not 0600: $(ls -l /dev/pvfbt)"
 	grep -q '^pvfbt ' /proc/modules || fail "not in /proc/modules"
@@ -74,6 +77,13 @@ t_getppid_exact() {
 	[ "$r" = "$N" ] || fail "returns $r, want $N"
 	grep -q " 0 dropped," $T/g || fail "drops"
 	no_missed_steps $T/g
+	# How they came: the returns by jump (the entries by int3: fcall_max is
+	# 0 by default), or every one by int3.
+	if [ -n "$INSMOD_ARGS" ]; then
+		grep -q ' jumped 0, called 0$' $T/g || fail "force_int3: some hits did not trap"
+	else
+		grep -q " jumped $N, called 0\$" $T/g || fail "want $N returns by jump (entries by int3: fcall_max=0)"
+	fi
 }
 
 # Return probes reached by a jump, no trap (arch/x86/jret.c): a 5-byte
@@ -109,8 +119,18 @@ t_call_entries() {
 	[ -r $KT/enabled_functions ] || mount -t tracefs nodev $KT 2>/dev/null || :
 	M=/sys/module/pvfbt/parameters/fcall_max
 	max0=$(cat $M)
-	[ "$max0" -gt 0 ] || fail "fcall_max is 0 by default"
-	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	[ "$max0" = 0 ] || fail "fcall_max is $max0 by default, want 0 (fcall.c)"
+	# Off by default: the probes of the whole test by int3 (a call entry
+	# only if asked for).
+	pvfbt -l -v -n 'fbt::sys_getppid:entry' >$T/cl0 2>&1 || :
+	grep -qE ' __x64_sys_getppid entry  *ok  via int3' $T/cl0 || fail "fcall_max=0: -l -v not via int3"
+	echo 2048 >$M
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || { echo 0 >$M; fail "insmod pvfbt_test"; }
+	( ce_run ) || { echo 0 >$M; fail "call entries"; }
+	echo 0 >$M
+}
+ce_run() {
+	max0=2048
 	g0=$(peek_sym __x64_sys_getppid 64) || fail "peek"
 	pvfbt --count -n 'fbt::sys_getppid:' -c "getppid-loop $N" >$T/ce 2>&1
 	cat $T/ce
@@ -154,7 +174,7 @@ t_jump_returns() {
 	[ "$(cat $F)" = N ] || fail "force_int3 is on by default"
 	pvfbt -l -v -n 'fbt::sys_getppid:' -n 'fbt:pvfbt_test:pvfbt_test_multiret:' >$T/jl 2>&1
 	cat $T/jl
-	for p in '__x64_sys_getppid entry  *ok  via call' '__x64_sys_getppid return  *ok  via jump' \
+	for p in '__x64_sys_getppid entry  *ok  via int3' '__x64_sys_getppid return  *ok  via jump' \
 		 'pvfbt_test_multiret return  *ok  via jump'; do
 		grep -qE " $p(  .*)?\$" $T/jl || fail "-l -v: not '$p'"
 	done
@@ -220,7 +240,7 @@ t_btf_args() {
 	[ "$c" = 1 ] || { grep readn $T/bj; fail "$c JSON returns with ret 832, want 1"; }
 	pvfbt -l -v -n fbt::vfs_read:entry >$T/bl 2>&1
 	cat $T/bl
-	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  via call  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
+	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  via int3  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
 		fail "no prototype of vfs_read in -l -v"
 	[ "$(wc -l <$T/bl)" = 2 ] || fail "-l -v said more than the header and the probe"
 }
@@ -376,7 +396,7 @@ t_emulation_matches_step() {
 	R=/sys/kernel/debug/pvfbt_test/run
 	for b in 0 1; do
 		rmmod pvfbt
-		insmod /pvfbt.ko boost=$b
+		insmod /pvfbt.ko $INSMOD_ARGS boost=$b
 		pvfbt --per-cpu -q -n 'fbt:pvfbt_test:pvfbt_test_push_*:entry' -n 'fbt:pvfbt_test:pvfbt_test_multiret:entry' \
 			-c "for s in push_rbx push_r12 push_r13 push_r14 push_r15 push_rbp multiret; do
 				for a in 0 1 7 -5; do echo \"\$s \$a 200\" >$R; cat $R; done; done" >$T/em$b 2>&1
@@ -404,7 +424,7 @@ t_boost_matches_step() {
 	! grep -q INCONSISTENT $T/fo.none || fail "a form is not deterministic unprobed"
 	for b in 0 1; do
 		rmmod pvfbt
-		insmod /pvfbt.ko boost=$b
+		insmod /pvfbt.ko $INSMOD_ARGS boost=$b
 		pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_f_*:entry' -c "sh $T/forms.sh" >$T/fo$b 2>&1
 		grep '^pvfbt' $T/fo$b
 		grep -v '^pvfbt' $T/fo$b >$T/fo$b.res
@@ -589,7 +609,7 @@ t_text_writes() {
 	for f in $TEXT_FNS; do peek_sym $f 512 >$T/tw.before.$f || fail "peek $f"; done
 	for pa in 1 0; do
 		rmmod pvfbt
-		insmod /pvfbt.ko poke_alias=$pa
+		insmod /pvfbt.ko $INSMOD_ARGS poke_alias=$pa
 		pvfbt --count -n 'fbt::vfs_*:' -n 'fbt::ksys_*:' -n 'fbt::sys_getppid:' -d 60 >$T/tw.$pa 2>&1 &
 		p=$!
 		# "N probes enabled" comes once the enable ioctl has returned.
@@ -618,7 +638,7 @@ t_text_writes() {
 	grep -q '^text writes: *[1-9][0-9]* batches, 0 pages through an alias, [1-9][0-9]* text_poke() calls$' $T/tw.st0 ||
 		fail "poke_alias=0: $(cat $T/tw.st0)"
 	rmmod pvfbt
-	insmod /pvfbt.ko
+	insmod /pvfbt.ko $INSMOD_ARGS
 }
 
 t_sigkill_restores_text() {
@@ -689,7 +709,7 @@ t_rmmod_while_firing() {
 	sleep 1
 	kill $load; wait $load 2>/dev/null || true
 	[ ! -e /dev/pvfbt ] || fail "device left behind"
-	insmod /pvfbt.ko || fail "insmod again"
+	insmod /pvfbt.ko $INSMOD_ARGS || fail "insmod again"
 }
 
 # A module is catalogued once it is live: not while its init sleeps (its
@@ -697,7 +717,7 @@ t_rmmod_while_firing() {
 # is; its entries go with it; a second load lists it again.
 t_module_lifecycle() {
 	S=/sys/kernel/debug/pvfbt_slowinit/run
-	rmmod pvfbt && insmod /pvfbt.ko
+	rmmod pvfbt && insmod /pvfbt.ko $INSMOD_ARGS
 	# Its init waits for "release" (2 minutes at most): the test decides.
 	insmod /tests/pvfbt_slowinit.ko sleep_ms=120000 &
 	ins=$!
@@ -786,7 +806,7 @@ t_foreign_return() {
 	cx_find_return
 	trap 'kp_del pvret 2>/dev/null || true' EXIT
 	for when in before-list after-list; do
-		rmmod pvfbt && insmod /pvfbt.ko
+		rmmod pvfbt && insmod /pvfbt.ko $INSMOD_ARGS
 		[ $when = before-list ] || pvfbt -l -n 'fbt::vfs_read:' >/dev/null
 		kp_add pvret "vfs_read+$cx_r" || fail "$when: kprobe at vfs_read+$cx_r"
 		echo 'comm == "readn"' >$KT/events/kprobes/pvret/filter
@@ -1018,7 +1038,7 @@ t_db_context() {
 	fi
 	echo 100 >$D && [ "$(cat $D)" = "dbctx 100 100 ok" ] || fail "after: breakpoint broken"
 	rmmod pvfbt
-	insmod /pvfbt.ko
+	insmod /pvfbt.ko $INSMOD_ARGS
 }
 
 # Single-step bookkeeping.  A fixture steps pvfbt_test_tftarget with TF set
@@ -1062,7 +1082,7 @@ t_foreign_step() {
 	[ "$(val $T/tfg 'missed steps')" = 3 ] || fail "want 3 missed steps"
 	[ "$(val $T/tfg 'late steps')" = 0 ] || fail "want 0 late steps"
 	rmmod pvfbt
-	insmod /pvfbt.ko
+	insmod /pvfbt.ko $INSMOD_ARGS
 }
 
 # Issue 12 item 4: a list whose copy to the user waits (a userfaultfd
