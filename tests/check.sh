@@ -10,7 +10,7 @@
 #    guest, then the short stress (1,000,000 hits, 3 rounds) in both
 # 4. the int3 cells (the exactness tests with force_int3=1: default line
 #    native, the other line Xen PV) and the return-thunk cell (-cpu EPYC,
-#    native, default line)
+#    native, default line: the tests of return sites)
 # 5. per kernel that built: the in-guest suite's domU subset and a short
 #    stress in a PV domU (--xen-domu); for
 #    the default line the domU's life while traced (save/restore, pause,
@@ -150,10 +150,15 @@ done
 # need none: the kernel patches every one to "ret; int3" at boot), for the
 # default kernel line.  Its suite checks that it ran that form.
 rethunk_cpu=EPYC
+# (the tests that probe return sites or share their text; the rest do
+# not depend on the return form and run in the other cells)
+rethunk_tests="load environment getppid_exact shapes return_form jump_returns tail_calls
+	exact_counts stack text_writes module_unload_under_probes foreign_return coexist unload"
 for kver in ${ready[@]+"${ready[@]}"}; do
 	[ "$kver" = "$(default_kver)" ] || continue
 	suite "$(kernel_line "$kver")/native-$rethunk_cpu" tests/vm/run --native --cpu "$rethunk_cpu" \
-		--kver "$kver" --timeout 1200 -- env PVFBT_RETURN_FORM=thunk sh /tests/run-tests.sh native
+		--kver "$kver" --timeout 1200 -- env PVFBT_RETURN_FORM=thunk PVFBT_TESTS="$(echo $rethunk_tests)" \
+		sh /tests/run-tests.sh native
 done
 
 # A PV domU that xl created in the Xen dom0 (tests/vm/run --xen-domu), for
