@@ -133,6 +133,7 @@ static long do_status(void __user *uarg)
 	st.nr_sites = pvfbt_sites_live(&st.nr_sites_emulated, &st.nr_sites_boosted);
 	st.nr_sites_jumped = pvfbt_jret_sites();
 	st.nr_entries_called = pvfbt_fcall_sites();
+	st.nr_sites_waiting = pvfbt_jent_waiting();
 	pvfbt_text_stats(&st.text_batches, &st.text_alias_pages, &st.text_pokes);
 	st.text_refused = pvfbt_text_refused();
 	strscpy(st.release, utsname()->release, sizeof(st.release));

@@ -109,10 +109,16 @@ struct pvfbt_site {
 	u8 order;		/* arming order in a batch: higher is later */
 #define PVFBT_ORDER_MAX	3
 	u8 lost;		/* its text changed under it: never written again */
-	u8 jret;		/* a jump return site: its slot holds the stub (jret.c) */
+	u8 jret;		/* a jump site: its slot holds the stub (jret.c; an
+				 * entry's, jent.c) */
 	u8 jumped;		/* its text is (being made) the jump to its stub */
 	u8 fcall;		/* its entry is armed through ftrace (fcall.c) */
-	u8 code[16];		/* the instruction's original bytes (insn.len) */
+	u8 jent;		/* a jump entry: two slots hold its detour (jent.c) */
+	u8 jent_len;		/* the bytes the detour runs out of line */
+	u8 jent_wait;		/* armed by int3, to become the jump (jent.c) */
+	u32 jent_gen;		/* when its int3 was armed (jent.c) */
+	u8 code[16];		/* the original bytes: the instruction's, or a
+				 * jump entry's jent_len */
 	struct pvfbt_insn insn;
 	unsigned long target;	/* branch target, for emulated branches */
 	unsigned long fn_start, fn_end;	/* the function the site belongs to */
@@ -140,6 +146,8 @@ unsigned long pvfbt_slot_addr(int slot);
 struct pvfbt_site *pvfbt_slot_owner(unsigned long n);
 int pvfbt_slot_next(void);
 void pvfbt_slot_commit(int n, struct pvfbt_site *site);
+int pvfbt_slot_next2(void);
+void pvfbt_slot_commit2(int n, struct pvfbt_site *site);
 
 /* arch/x86/jret.c: return sites reached by a jump */
 bool pvfbt_jret_shape(unsigned long addr, const u8 *b, unsigned int avail,
@@ -149,12 +157,24 @@ bool pvfbt_jret_would_jump(const struct pvfbt_site *s);
 bool pvfbt_jret_enabled(void);
 bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm);
 int pvfbt_jret_poke(struct pvfbt_site *s, bool arm);
+int pvfbt_jret_upgrade(struct pvfbt_site *s);
 u32 pvfbt_jret_sites(void);
 u32 pvfbt_jret_nr_lost(void);
 void pvfbt_jret_forget(struct pvfbt_site *s);
 void pvfbt_jret_reclaim(void);
 void pvfbt_jret_exit(void);
 void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot);
+
+/* arch/x86/jent.c: entries reached by a jump */
+#define PVFBT_JENT_MAX	16	/* bytes a detour runs out of line, at most */
+unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail);
+int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len);
+void pvfbt_jent_armed(struct pvfbt_site *s);
+u32 pvfbt_jent_gen(void);
+u32 pvfbt_jent_waiting(void);
+void pvfbt_jent_unwait(struct pvfbt_site *s);
+void pvfbt_jent_hit(struct pt_regs *regs, unsigned long ret);
+bool pvfbt_boostable(const struct pvfbt_insn *in, const u8 *bytes);
 
 /* arch/x86/fcall.c: entries reached by ftrace's call */
 u32 pvfbt_fcall_sites(void);

@@ -72,6 +72,7 @@ struct fbt_func {
 	u8 trap_path;
 	u8 hot;				/* arming order: HOT_ROOT is armed last */
 	u8 fentry;			/* the entry site follows an ftrace site */
+	u8 jent_len;			/* the entry's jump range (jent.c), 0: none */
 	struct module *mod;		/* NULL: vmlinux */
 	char *name;
 	char modname[PVFBT_MODNAME_LEN];
@@ -462,6 +463,8 @@ struct walk {
 	bool bad_site;		/* a return site that cannot be probed */
 	bool unsure;		/* a jump into a .cold part that is not ours */
 	bool entry_target;	/* a jump to the entry site */
+	bool jent_target;	/* a jump into a jump entry's range, after its start */
+	bool indirect;		/* an indirect jump: its targets are unknown */
 	bool foreign;		/* another tool's bytes: see owner_at() */
 };
 
@@ -599,8 +602,15 @@ static void walk_text(struct walk *w, unsigned long base, const u8 *text,
 			tail = pvfbt_jret_shape(a, text + off, size - off, &in) &&
 			       !reserved(a, 5) ? RET_JUMP : 0;
 		} else {
+			if (in.cls == PVFBT_CLS_JMP_IND)
+				w->indirect = true;
 			if (in.cls == PVFBT_CLS_JMP_REL || in.cls == PVFBT_CLS_JCC_REL) {
 				unsigned long t = pvfbt_branch_target(&in, a);
+
+				if (t > w->f->entry_addr && t < w->f->entry_addr + w->f->jent_len)
+					w->jent_target = true;
+				if (pvfbt_thunk_reg(t) >= 0)
+					w->indirect = true;
 
 				/*
 				 * Or to the endbr64 before it; one to the
@@ -694,6 +704,14 @@ static void analyse(struct fbt_func *f)
 		set_foreign(&f->entry_reason);
 	else if (len < 0 || !site_ok(f->entry_addr, &in))
 		f->entry_reason = PVFBT_EXCL_DECODE;
+	/* The instructions a jump entry would move (jent.c); the walk checks the rest. */
+	f->jent_len = 0;
+	if (!f->entry_reason) {
+		f->jent_len = pvfbt_jent_range(f->entry_addr, textbuf + off,
+					       elf_size(f->mod, f->addr, size) - off);
+		if (f->jent_len && reserved(f->entry_addr, f->jent_len))
+			f->jent_len = 0;
+	}
 
 	/* Walk the whole function, then its .cold part. */
 	walk_text(&w, f->addr, textbuf, elf_size(f->mod, f->addr, size), off);
@@ -711,6 +729,13 @@ static void analyse(struct fbt_func *f)
 		else if (w.entry_target)
 			f->entry_reason = PVFBT_EXCL_BRANCH_TARGET;
 	}
+	/*
+	 * A jump entry needs every branch into the function known: none
+	 * into its range, no indirect jump, nothing we could not walk.
+	 */
+	if (f->entry_reason || w.undecodable || w.unsure || w.foreign || cold ||
+	    w.jent_target || w.indirect)
+		f->jent_len = 0;
 	/* Text we cannot walk: no return probe (we could miss a site). */
 	if (w.foreign && !f->return_reason)
 		set_foreign(&f->return_reason);	/* while another tool's bytes are there */
@@ -1303,6 +1328,19 @@ static bool entry_by_call(const struct fbt_func *f)
 	return !f->entry_reason && f->fentry && pvfbt_fcall_room(1);
 }
 
+/*
+ * PVFBT_FUNC_ENTRY_JUMP: the entry is a jump entry (jent.c) that is, or
+ * armed now would be, reached by its jump, not by ftrace's call.
+ */
+static bool entry_by_jump(const struct fbt_func *f)
+{
+	if (entry_by_call(f))
+		return false;
+	if (f->entry)
+		return f->entry->jent && pvfbt_jret_would_jump(f->entry);
+	return !f->entry_reason && f->jent_len && pvfbt_jret_enabled();
+}
+
 static bool has_tailcall(const struct fbt_func *f)
 {
 	u32 i;
@@ -1368,6 +1406,7 @@ int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out)
 				    PVFBT_FUNC_RETURN_ARMED : 0) |
 				   (has_tailcall(f) ? PVFBT_FUNC_TAILCALLS : 0) |
 				   (entry_by_call(f) ? PVFBT_FUNC_ENTRY_CALL : 0) |
+				   (entry_by_jump(f) ? PVFBT_FUNC_ENTRY_JUMP : 0) |
 				   (f->return_reason ? 0 : ret_mechanisms(f));
 			strscpy(e->module, f->modname, sizeof(e->module));
 			strscpy(e->name, f->name, sizeof(e->name));
@@ -1425,7 +1464,18 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	s->kinds = kind;
 	s->order = f->hot;
 	memcpy(s->code, bytes, sizeof(s->code));
-	err = pvfbt_site_prepare(s, bytes, avail);
+	/*
+	 * An entry a jump can reach (jent.c): the live text's range must be
+	 * the one the analysis checked.  Otherwise, or without a detour, an
+	 * int3 site.
+	 */
+	err = -EINVAL;
+	s->slot = -1;
+	if (kind == PVFBT_SITE_ENTRY && a == f->entry_addr && f->jent_len &&
+	    pvfbt_jret_enabled() && pvfbt_jent_range(a, bytes, avail) == f->jent_len)
+		err = pvfbt_jent_prepare(s, bytes, f->jent_len);
+	if (err)
+		err = pvfbt_site_prepare(s, bytes, avail);
 	/*
 	 * A return (not a tail call, not the entry site) in one of the
 	 * 5-byte forms that no patched text overlaps: reached by a jump when
@@ -1669,6 +1719,52 @@ static void reclaim_later(void)
 		schedule_delayed_work(&reclaim_work, HZ);
 }
 
+/*
+ * Jump entries armed by int3 become jumps once every task that could be
+ * inside their ranges has left (jent.c): a grace period of RCU-tasks that
+ * begins after their int3s are in place everywhere.  Those armed later
+ * wait for the next round.  Until then their hits take the int3 and run
+ * the same detour.
+ */
+static void jent_fn(struct work_struct *w);
+static DECLARE_WORK(jent_work, jent_fn);
+
+static void jent_fn(struct work_struct *w)
+{
+	u32 gen, i;
+
+	mutex_lock(&fbt_mutex);
+	gen = pvfbt_jent_gen();		/* every int3 up to it is written */
+	i = pvfbt_jent_waiting();
+	mutex_unlock(&fbt_mutex);
+	if (!i)
+		return;
+	synchronize_rcu_tasks();
+	mutex_lock(&fbt_mutex);
+	pvfbt_poke_begin();
+	for (i = 0; i < nr_funcs; i++) {
+		struct pvfbt_site *s = funcs[i] ? funcs[i]->entry : NULL;
+
+		if (!s || !s->jent_wait || s->jent_gen > gen)
+			continue;
+		if ((s->armed & PVFBT_SITE_ENTRY) && !s->fcall && pvfbt_jret_would_jump(s) &&
+		    pvfbt_jret_upgrade(s))
+			pr_warn_ratelimited(PVFBT_NAME ": %pS stays an int3: its text is not as pvfbt left it\n",
+					    (void *)s->addr);
+		pvfbt_jent_unwait(s);
+	}
+	pvfbt_poke_end();
+	if (pvfbt_jent_waiting())
+		queue_work(system_long_wq, &jent_work);
+	mutex_unlock(&fbt_mutex);
+}
+
+static void jent_later(void)
+{
+	if (pvfbt_jent_waiting())
+		queue_work(system_long_wq, &jent_work);
+}
+
 static void wait_handlers(void)
 {
 	/* No handler still uses a disarmed site; records are all published. */
@@ -1788,6 +1884,7 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	if (!enable)
 		wait_handlers();
 	reclaim_later();
+	jent_later();
 out:
 	mutex_unlock(&fbt_mutex);
 	return err;
@@ -1969,6 +2066,7 @@ void pvfbt_fbt_exit(void)
 
 	unregister_module_notifier(&fbt_module_nb);
 	cancel_delayed_work_sync(&reclaim_work);
+	cancel_work_sync(&jent_work);
 	pvfbt_fcall_exit();
 	for (i = 0; i < nr_funcs; i++)
 		if (funcs[i])

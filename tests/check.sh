@@ -172,7 +172,7 @@ done
 # hypervisor; in 256 MiB with maxvcpus=8, pvfbt's memory) and migration on
 # the pinned 4.17.5 hypervisor that can migrate.  testbench.md has each
 # cell's cost.
-domu_subset="load environment nonroot_refused bad_specs getppid_exact read_args shapes
+domu_subset="load environment nonroot_refused bad_specs getppid_exact jump_entries read_args shapes
 	exact_counts sigkill_restores_text rmmod_while_firing db_context
 	foreign_step footprint cpu_hotplug unload"
 for kver in ${ready[@]+"${ready[@]}"}; do

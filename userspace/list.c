@@ -60,9 +60,9 @@ static void print_decl(struct kbtf *btf, const struct pvfbt_func *f)
 }
 
 /*
- * How a usable probe's hits reach pvfbt, armed now or if armed now (ABI 7;
- * an older module: int3): an entry by ftrace's call or by int3 (an enable of
- * more than fcall_max entries takes int3), a return by a jump where its
+ * How a usable probe's hits reach pvfbt, armed now or if armed now (ABI 8;
+ * an older module: int3): an entry by ftrace's call, by a jump where its
+ * first instructions can move, or by int3; a return by a jump where its
  * 5-byte site allows, by int3 elsewhere.
  */
 static const char *mechanism(const struct pvfbt_func *f, int side)
@@ -70,7 +70,8 @@ static const char *mechanism(const struct pvfbt_func *f, int side)
 	unsigned m = side ? f->flags & (PVFBT_FUNC_RET_JUMPS | PVFBT_FUNC_RET_TRAPS) : 0;
 
 	if (!side)
-		return f->flags & PVFBT_FUNC_ENTRY_CALL ? "via call" : "via int3";
+		return f->flags & PVFBT_FUNC_ENTRY_CALL ? "via call" :
+		       f->flags & PVFBT_FUNC_ENTRY_JUMP ? "via jump" : "via int3";
 	if (m == (PVFBT_FUNC_RET_JUMPS | PVFBT_FUNC_RET_TRAPS))
 		return "via jump+int3";
 	return m == PVFBT_FUNC_RET_JUMPS ? "via jump" : "via int3";

@@ -103,6 +103,25 @@ static void find_syscalls(struct session *s, const struct selection *sel,
  * flags of a call apply to all its ids).  What another tool owns is
  * dropped with a warning and the rest enabled.  0, or -1 with errno.
  */
+/*
+ * Entries reached by a jump are armed by int3 first; their jumps follow
+ * once no task can be inside the bytes they move (a grace period of
+ * RCU-tasks).  Wait for them, up to 5 s, so that a command traced from
+ * its start runs trap-free where it can.  The probes fire either way.
+ */
+static void wait_jumps(int fd)
+{
+	struct pvfbt_status w;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		dev_status(fd, &w, 0);
+		if (!w.nr_sites_waiting)
+			return;
+		usleep(10000);
+	}
+}
+
 static int enable_probes(int fd, struct selection *sel, uint32_t base,
 			 uint32_t *flags)
 {
@@ -552,6 +571,7 @@ int cmd_trace(struct spec *specs)
 		die(1, "PVFBT_IOC_ENABLE of %zu probes: %s%s", sel.nr, strerror(e),
 		    e == EBUSY ? " (another tool owns their text: see pvfbt -l -v)" : "");
 	}
+	wait_jumps(fd);
 	if (!opt.quiet && opt.mode != M_JSON)
 		warnx_("%zu probes enabled", sel.nr);
 

@@ -149,12 +149,27 @@ static unsigned long stub_addr(const struct pvfbt_site *s)
 	return pvfbt_slot_addr(s->slot);
 }
 
-static void jump_bytes(const struct pvfbt_site *s, u8 *b)
+/*
+ * The bytes of a jump site as pvfbt makes them: "jmp stub", and for a jump
+ * entry (jent.c) int3 over the rest of the moved range, which no CPU runs
+ * while the jump is there and no other tool may probe (kprobes refuses an
+ * int3 it did not write).  Returns how many bytes: 5, or the range.
+ */
+static unsigned int jump_bytes(const struct pvfbt_site *s, u8 *b)
 {
 	s32 rel = (s32)((s64)stub_addr(s) - (s64)(s->addr + JMP_LEN));
+	unsigned int len = s->jent ? s->jent_len : JMP_LEN;
 
 	b[0] = 0xe9;
 	memcpy(b + 1, &rel, 4);
+	memset(b + JMP_LEN, 0xcc, len - JMP_LEN);
+	return len;
+}
+
+/* The bytes a jump site's write covers: 5, or a jump entry's range. */
+static unsigned int site_len(const struct pvfbt_site *s)
+{
+	return s->jent ? s->jent_len : JMP_LEN;
 }
 
 /*
@@ -209,15 +224,16 @@ bool pvfbt_jret_would_jump(const struct pvfbt_site *s)
  */
 bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm)
 {
-	u8 live[JMP_LEN], want[JMP_LEN];
+	u8 live[PVFBT_JENT_MAX], want[PVFBT_JENT_MAX];
+	unsigned int len = site_len(s);
 
-	if (s->lost || copy_from_kernel_nofault(live, (void *)s->addr, JMP_LEN))
+	if (s->lost || copy_from_kernel_nofault(live, (void *)s->addr, len))
 		return false;
 	if (!arm) {
 		jump_bytes(s, want);
-		return !memcmp(live, want, JMP_LEN);
+		return !memcmp(live, want, len);
 	}
-	return !memcmp(live, s->code, JMP_LEN) && !pvfbt_foreign_range(s->addr, JMP_LEN);
+	return !memcmp(live, s->code, len) && !pvfbt_foreign_range(s->addr, len);
 }
 
 /*
@@ -229,8 +245,9 @@ bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm)
  */
 int pvfbt_jret_poke(struct pvfbt_site *s, bool arm)
 {
-	u8 b[JMP_LEN], int3 = 0xcc;
+	u8 b[PVFBT_JENT_MAX], int3 = 0xcc;
 	u8 order = arm ? s->order : PVFBT_ORDER_MAX - s->order;
+	unsigned int len;
 
 	if (!pvfbt_jret_text_ok(s, arm)) {
 		pvfbt_text_refused_inc();
@@ -243,15 +260,56 @@ int pvfbt_jret_poke(struct pvfbt_site *s, bool arm)
 				    arm ? "" : " (pvfbt stays loaded until it can take it back)");
 		return -EBUSY;
 	}
-	if (arm)
-		jump_bytes(s, b);
-	else
-		memcpy(b, s->code, JMP_LEN);
+	if (arm && s->jent) {
+		/*
+		 * A jump entry is armed by its int3 first: a task may be
+		 * inside the range it moves, and only after those have left
+		 * can the jump be written (pvfbt_jret_upgrade()).
+		 */
+		pvfbt_poke_text(s->addr, &int3, 1, order, PVFBT_PHASE_FIRST, true);
+		pvfbt_jent_armed(s);
+		return 0;
+	}
+	if (arm) {
+		len = jump_bytes(s, b);
+	} else {
+		len = site_len(s);
+		memcpy(b, s->code, len);
+	}
 	pvfbt_poke_text(s->addr, &int3, 1, order, PVFBT_PHASE_FIRST, false);
-	pvfbt_poke_text(s->addr + 1, b + 1, JMP_LEN - 1, order, PVFBT_PHASE_TAIL, false);
+	pvfbt_poke_text(s->addr + 1, b + 1, len - 1, order, PVFBT_PHASE_TAIL, false);
 	pvfbt_poke_text(s->addr, b, 1, order, PVFBT_PHASE_LAST, true);
 	WRITE_ONCE(s->jumped, arm);
 	WRITE_ONCE(nr_jumped, nr_jumped + (arm ? 1 : -1));
+	return 0;
+}
+
+/*
+ * A jump entry armed by int3 (pvfbt_jret_poke()) becomes its jump: bytes
+ * 1 to the range's end, a sync, the opcode (the int3 is in place and
+ * synced already).  The caller has waited for every task that was inside
+ * the range when the int3 went in (synchronize_rcu_tasks()); since then
+ * the int3 has sent every CPU around the range (trap.c).  -EBUSY, and
+ * nothing written, if the text is not int3 plus the original bytes or a
+ * kprobe sits on or over the range: the site stays an int3 site.
+ */
+int pvfbt_jret_upgrade(struct pvfbt_site *s)
+{
+	u8 live[PVFBT_JENT_MAX], b[PVFBT_JENT_MAX];
+	unsigned int len = site_len(s);
+
+	if (s->lost || s->jumped || !s->jent ||
+	    copy_from_kernel_nofault(live, (void *)s->addr, len) ||
+	    live[0] != 0xcc || memcmp(live + 1, s->code + 1, len - 1) ||
+	    pvfbt_foreign_range(s->addr, len)) {
+		pvfbt_text_refused_inc();
+		return -EBUSY;
+	}
+	jump_bytes(s, b);
+	pvfbt_poke_text(s->addr + 1, b + 1, len - 1, s->order, PVFBT_PHASE_TAIL, false);
+	pvfbt_poke_text(s->addr, b, 1, s->order, PVFBT_PHASE_LAST, true);
+	WRITE_ONCE(s->jumped, 1);
+	WRITE_ONCE(nr_jumped, nr_jumped + 1);
 	return 0;
 }
 
@@ -269,11 +327,11 @@ void pvfbt_jret_reclaim(void)
 	pvfbt_poke_begin();
 	for (i = 0; i < nr_lost; ) {
 		struct pvfbt_site *s = lost[i];
-		u8 live[JMP_LEN], want[JMP_LEN];
+		u8 live[PVFBT_JENT_MAX], want[PVFBT_JENT_MAX];
+		unsigned int len = jump_bytes(s, want);
 
-		jump_bytes(s, want);
-		if (copy_from_kernel_nofault(live, (void *)s->addr, JMP_LEN) ||
-		    memcmp(live, want, JMP_LEN) || pvfbt_foreign_range(s->addr, JMP_LEN)) {
+		if (copy_from_kernel_nofault(live, (void *)s->addr, len) ||
+		    memcmp(live, want, len) || pvfbt_foreign_range(s->addr, len)) {
 			i++;
 			continue;
 		}

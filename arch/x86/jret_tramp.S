@@ -62,6 +62,63 @@ SYM_CODE_START(pvfbt_jret_tramp)
 	popq	%rdi
 	addq	$3*8, %rsp	/* orig_ax, ip, cs */
 	popfq
-	addq	$3*8, %rsp	/* sp, ss, the slot number */
+	leaq	3*8(%rsp), %rsp	/* sp, ss, the slot number (lea: the flags stay) */
 	RET
 SYM_CODE_END(pvfbt_jret_tramp)
+
+/*
+ * The jump entries' trampoline (arch/x86/jent.c).  An entry site jumps to
+ * its detour, whose first instruction is "call pvfbt_jent_tramp": here the
+ * stack holds the detour's copy of the moved instructions (the return
+ * address), then the probed function's own return address.  The same
+ * struct pt_regs as above; pvfbt_jent_hit(regs, copy) records the entry;
+ * every register and the flags are restored and RET goes on at the copy,
+ * with the stack the function had at its entry site.
+ */
+SYM_CODE_START(pvfbt_jent_tramp)
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP sp_offset=16
+	ANNOTATE_NOENDBR
+	pushq	$0		/* ss */
+	pushq	$0		/* sp */
+	pushfq			/* flags */
+	pushq	$0		/* cs */
+	pushq	$0		/* ip */
+	pushq	$-1		/* orig_ax */
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	pushq	%rax
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %rdi
+	movq	21*8(%rsp), %rsi	/* the copy: where this returns to */
+	call	pvfbt_jent_hit
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rax
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	addq	$3*8, %rsp	/* orig_ax, ip, cs */
+	popfq
+	leaq	2*8(%rsp), %rsp	/* sp, ss (lea: the flags stay) */
+	RET
+SYM_CODE_END(pvfbt_jent_tramp)

@@ -452,9 +452,14 @@ int pvfbt_poke_int3(struct pvfbt_site *site, bool arm)
 /* Arm or disarm a site by its mechanism: a jump where it has one, else int3. */
 int pvfbt_poke_site(struct pvfbt_site *site, bool arm)
 {
+	int err;
+
 	if (arm ? pvfbt_jret_would_jump(site) : site->jumped)
 		return pvfbt_jret_poke(site, arm);
-	return pvfbt_poke_int3(site, arm);
+	err = pvfbt_poke_int3(site, arm);
+	if (!arm && site->jent)		/* a jump entry still waiting: no more */
+		pvfbt_jent_unwait(site);
+	return err;
 }
 
 /* A slot's bytes (len <= PVFBT_SLOT_SIZE), written before any int3. */
@@ -485,7 +490,8 @@ void pvfbt_poke_end(void)
 /*
  * Read live text as it would be without pvfbt: the original byte of every
  * armed int3 site of ours replaces its int3 (a site's instruction never
- * starts with int3), the original 5 bytes every jump of ours.  Callers hold
+ * starts with int3), the original bytes every jump of ours covers (5, or
+ * a jump entry's range, whose tail is int3 while the jump is there).  Callers hold
  * fbt_mutex and read outside a batch (or before its first write), where a
  * site's int3 is in the text exactly when the site is armed, and its jump
  * exactly when it is jumped.
@@ -496,8 +502,9 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 
 	if (copy_from_kernel_nofault(buf, (void *)addr, len))
 		return -EFAULT;
-	for (i = -4; i < (long)len; i++) {
+	for (i = -(PVFBT_JENT_MAX - 1); i < (long)len; i++) {
 		struct pvfbt_site *s;
+		long n;
 
 		/* A jump that starts before addr, or a byte that can start ours. */
 		if (i >= 0 && buf[i] != 0xcc && buf[i] != 0xe9)
@@ -506,7 +513,8 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 		if (!s || s->lost)
 			continue;
 		if (READ_ONCE(s->jumped)) {
-			for (k = max(0L, -i); k < 5 && i + k < (long)len; k++)
+			n = s->jent ? s->jent_len : 5;
+			for (k = max(0L, -i); k < n && i + k < (long)len; k++)
 				buf[i + k] = s->code[k];
 			continue;
 		}

@@ -74,6 +74,25 @@ int pvfbt_slot_next(void)
 	return nr_slot_free ? slot_free[nr_slot_free - 1] : nr_slots;
 }
 
+/*
+ * Two adjacent slots (a jump entry's detour, jent.c), the first at the
+ * returned number, or -ENOSPC.  Always fresh ones: given back, they are
+ * reused one by one.
+ */
+int pvfbt_slot_next2(void)
+{
+	return nr_slots + 2 <= PVFBT_TF_PAD_SLOT ? nr_slots : -ENOSPC;
+}
+
+/* Give slots n and n + 1 (from pvfbt_slot_next2()) to site. */
+void pvfbt_slot_commit2(int n, struct pvfbt_site *site)
+{
+	nr_slots += 2;
+	site->slot = n;
+	smp_store_release(&slot_owner[n + 1], site);
+	smp_store_release(&slot_owner[n], site);
+}
+
 /* Give slot n (from pvfbt_slot_next()) to site, whose bytes are queued. */
 void pvfbt_slot_commit(int n, struct pvfbt_site *site)
 {
@@ -215,6 +234,10 @@ void pvfbt_site_release_slot(struct pvfbt_site *site)
 		pvfbt_jret_forget(site);
 	WRITE_ONCE(slot_owner[site->slot], NULL);
 	slot_free[nr_slot_free++] = site->slot;
+	if (site->jent) {
+		WRITE_ONCE(slot_owner[site->slot + 1], NULL);
+		slot_free[nr_slot_free++] = site->slot + 1;
+	}
 	site->slot = -1;
 }
 

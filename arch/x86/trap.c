@@ -162,6 +162,12 @@ static bool boostable(const struct pvfbt_insn *in, const u8 *bytes)
 	return false;
 }
 
+/* For a jump entry's detour (jent.c): every instruction it moves must qualify. */
+bool pvfbt_boostable(const struct pvfbt_insn *in, const u8 *bytes)
+{
+	return boostable(in, bytes);
+}
+
 /* push %reg (50+r, REX.B 41 50+r): the commonest entry instruction. */
 static bool is_push_reg(const struct pvfbt_insn *in)
 {
@@ -478,7 +484,17 @@ static int on_int3(struct pt_regs *regs)
 	this_cpu_dec(hit_depth);
 
 	tf = regs->flags & X86_EFLAGS_TF;
-	if (s->emulate) {
+	if (s->jent) {
+		/*
+		 * A jump entry (jent.c): resume in its detour, after the call
+		 * to the trampoline, whatever the context; it runs the whole
+		 * range and jumps back after it.  No CPU is ever sent into
+		 * the middle of the range, which is what lets the jump be
+		 * written once the tasks that were there have left.
+		 */
+		regs->ip = pvfbt_slot_addr(s->slot) + 5;
+		pvfbt_stat_inc(boosted);
+	} else if (s->emulate) {
 		emulate(s, regs);
 		pvfbt_stat_inc(emulated);
 		if (tf) {
@@ -582,6 +598,7 @@ int pvfbt_trap_roots(unsigned long *v, int max)
 		(unsigned long)pvfbt_record, (unsigned long)pvfbt_site_lookup,
 		(unsigned long)pvfbt_str_measure, (unsigned long)pvfbt_str_write,
 		(unsigned long)pvfbt_hit, (unsigned long)pvfbt_jret_hit,
+		(unsigned long)pvfbt_jent_hit,
 		(unsigned long)pvfbt_fcall_hit_fn(),
 		(unsigned long)pvfbt_slot_owner,
 	};

@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define PVFBT_ABI_VERSION	7
+#define PVFBT_ABI_VERSION	8
 #define PVFBT_DEVICE		"/dev/pvfbt"
 
 /* Where the module runs (pvfbt_status.env). */
@@ -55,7 +55,9 @@ struct pvfbt_status {
 	__u32 nr_sites_jumped;	/* out: sites armed as a jump, no trap (ABI 7) */
 	__u32 nr_entries_called;	/* out: entries armed through ftrace's call,
 					 * no trap (ABI 7) */
-	__u32 pad;
+	__u32 nr_sites_waiting;	/* out: jump entries armed by int3, their
+				 * jump to follow within a grace period of
+				 * RCU-tasks (ABI 8) */
 };
 
 /* One function of the catalogue.  Its probes: id 2*fid (entry), 2*fid+1 (return). */
@@ -84,6 +86,8 @@ struct pvfbt_func {
 #define PVFBT_FUNC_ENTRY_CALL	0x40	/* the entry is armed through ftrace's
 					 * call, no trap, or would be if armed
 					 * alone now (ABI 7) */
+#define PVFBT_FUNC_ENTRY_JUMP	0x80	/* the entry is (or, armed now, will
+					 * be) reached by a jump, no trap (ABI 8) */
 
 /* Why a probe cannot be used (pvfbt_func.entry_reason/return_reason). */
 enum pvfbt_reason {

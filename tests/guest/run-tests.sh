@@ -35,7 +35,7 @@ t_load() {
 t_environment() {
 	pvfbt --status | tee $T/status
 	grep -q "^environment: *$expect_env\$" $T/status || fail "expected $expect_env"
-	grep -q "^abi version: *7\$" $T/status || fail "abi version"
+	grep -q "^abi version: *8\$" $T/status || fail "abi version"
 	if [ "$expect_env" = xen-pv ]; then
 		[ "$(cat /sys/hypervisor/type)" = xen ] || fail "/sys/hypervisor/type"
 	else
@@ -77,12 +77,13 @@ t_getppid_exact() {
 	[ "$r" = "$N" ] || fail "returns $r, want $N"
 	grep -q " 0 dropped," $T/g || fail "drops"
 	no_missed_steps $T/g
-	# How they came: the returns by jump (the entries by int3: fcall_max is
-	# 0 by default), or every one by int3.
+	# How they came: every one by jump (the entry is a jump entry on both
+	# lines: "push %rbx; call", the call pushed as the original one), or
+	# every one by int3.
 	if [ -n "$INSMOD_ARGS" ]; then
 		grep -q ' jumped 0, called 0$' $T/g || fail "force_int3: some hits did not trap"
 	else
-		grep -q " jumped $N, called 0\$" $T/g || fail "want $N returns by jump (entries by int3: fcall_max=0)"
+		grep -q " jumped $((2 * N)), called 0\$" $T/g || fail "want $N entries and $N returns by jump"
 	fi
 }
 
@@ -120,10 +121,10 @@ t_call_entries() {
 	M=/sys/module/pvfbt/parameters/fcall_max
 	max0=$(cat $M)
 	[ "$max0" = 0 ] || fail "fcall_max is $max0 by default, want 0 (fcall.c)"
-	# Off by default: the probes of the whole test by int3 (a call entry
-	# only if asked for).
+	# Off by default: the entries of the whole test by a jump (jent.c; a
+	# call entry only if asked for).
 	pvfbt -l -v -n 'fbt::sys_getppid:entry' >$T/cl0 2>&1 || :
-	grep -qE ' __x64_sys_getppid entry  *ok  via int3' $T/cl0 || fail "fcall_max=0: -l -v not via int3"
+	grep -qE ' __x64_sys_getppid entry  *ok  via jump' $T/cl0 || fail "fcall_max=0: -l -v not via jump"
 	echo 2048 >$M
 	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || { echo 0 >$M; fail "insmod pvfbt_test"; }
 	( ce_run ) || { echo 0 >$M; fail "call entries"; }
@@ -155,16 +156,16 @@ ce_run() {
 	! grep -qE '^[_a-z]*sys_getppid \(' $KT/enabled_functions || fail "still in ftrace after the session"
 	pvfbt --status | grep -qE '^mechanisms: +0 entries' || fail "--status: call entries left"
 	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text changed"
-	# More entries in one enable than fcall_max: all by int3.
+	# More entries in one enable than fcall_max: none by call (getppid's
+	# by its jump).
 	echo 2 >$M
 	pvfbt --count -n 'fbt::sys_getppid:entry' -n 'fbt::sys_getpid:entry' -n 'fbt::sys_gettid:entry' \
 		-c "getppid-loop $N" >$T/ci 2>&1 || :
 	echo "$max0" >$M
 	cat $T/ci
-	[ "$(count_of $T/ci fbt:vmlinux:__x64_sys_getppid:entry)" = "$N" ] || fail "int3: entries"
-	grep -q ' called 0$' $T/ci || fail "3 entries over fcall_max=2: some by call"
-	grep -q " emulated $N, boosted 0, \| emulated 0, boosted $N, \|stepped $N, " $T/ci || fail "int3: the entries did not trap"
-	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored (int3)"
+	[ "$(count_of $T/ci fbt:vmlinux:__x64_sys_getppid:entry)" = "$N" ] || fail "fallback: entries"
+	grep -q " jumped $N, called 0\$" $T/ci || fail "3 entries over fcall_max=2: not every getppid entry by its jump"
+	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored (fallback)"
 }
 
 t_jump_returns() {
@@ -174,7 +175,7 @@ t_jump_returns() {
 	[ "$(cat $F)" = N ] || fail "force_int3 is on by default"
 	pvfbt -l -v -n 'fbt::sys_getppid:' -n 'fbt:pvfbt_test:pvfbt_test_multiret:' >$T/jl 2>&1
 	cat $T/jl
-	for p in '__x64_sys_getppid entry  *ok  via int3' '__x64_sys_getppid return  *ok  via jump' \
+	for p in '__x64_sys_getppid entry  *ok  via jump' '__x64_sys_getppid return  *ok  via jump' \
 		 'pvfbt_test_multiret return  *ok  via jump'; do
 		grep -qE " $p(  .*)?\$" $T/jl || fail "-l -v: not '$p'"
 	done
@@ -202,6 +203,75 @@ t_jump_returns() {
 	echo 0 >$F
 	[ "$(val $T/jr.int3 emulated)" = $N ] && [ "$(val $T/jr.int3.m emulated)" = 1500 ] ||
 		fail "force_int3: not every return emulated"
+	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored (int3)"
+}
+
+# Entry probes reached by a jump, no trap (arch/x86/jent.c): the first
+# instructions after the fentry nop, at least 5 bytes of them (getppid's
+# "push %rbx; call", the call pushed as the original one; vfs_read's
+# pushes), run in a detour that a jump at the entry site leads to.  Armed
+# by int3 first, the jump follows after a grace period of RCU-tasks and the
+# consumer waits for it.  Every entry counts with no trap, vfs_read's
+# arguments are the caller's, the text is "jmp" then int3 to the range's
+# end while armed and the original byte for byte after; with force_int3=1
+# the same counts by trap, each hit running the same detour (boosted).
+je_hex() { echo "$1" | cut -c$((2 * $2 + 1))-$((2 * $2 + 2)); }	# je_hex HEX OFFSET: that byte
+t_jump_entries() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	F=/sys/module/pvfbt/parameters/force_int3
+	pvfbt -l -v -n 'fbt::sys_getppid:entry' -n 'fbt::vfs_read:entry' >$T/el 2>&1
+	cat $T/el
+	for p in '__x64_sys_getppid entry  *ok  via jump' 'vfs_read entry  *ok  via jump'; do
+		grep -qE " $p(  .*)?\$" $T/el || fail "-l -v: not '$p'"
+	done
+	eo=$(entry_off __x64_sys_getppid)
+	g0=$(peek_sym __x64_sys_getppid 64) && v0=$(peek_sym vfs_read 64) || fail "peek"
+	# While armed: the jump, int3 over the rest of the range, the rest as it was.
+	pvfbt -q -n 'fbt::sys_getppid:entry' -n 'fbt::vfs_read:entry' -d 600 >$T/eq 2>&1 &
+	p=$!
+	wait_armed 180 || { kill -INT $p; fail "never armed"; }
+	w=0
+	while ! pvfbt --status | grep -qE '^jumps waiting: +0 ' && [ $w -lt 300 ]; do sleep 0.1; w=$((w + 1)); done
+	pvfbt --status >$T/es
+	g1=$(peek_sym __x64_sys_getppid 64)
+	kill -INT $p; wait $p || fail "the session failed: $(cat $T/eq)"
+	cat $T/es
+	echo "# getppid: $g0"
+	echo "# armed:   $g1"
+	grep -qE '^mechanisms: .* 2 sites as a jump' $T/es || fail "--status: not 2 jump sites"
+	[ "$(je_hex "$g1" $eo)" = e9 ] || fail "entry site byte $(je_hex "$g1" $eo) while armed, want e9"
+	k=$((eo + 5)) cc=0
+	while [ "$(je_hex "$g1" $k)" != "$(je_hex "$g0" $k)" ]; do
+		[ "$(je_hex "$g1" $k)" = cc ] || fail "byte $k is $(je_hex "$g1" $k) while armed, want int3 or the original"
+		k=$((k + 1)) cc=$((cc + 1))
+	done
+	[ $cc -le 11 ] || fail "$cc int3 after the jump: a range is at most 16 bytes"
+	[ "$(echo "$g1" | cut -c$((2 * (eo + 16) + 1))-)" = "$(echo "$g0" | cut -c$((2 * (eo + 16) + 1))-)" ] ||
+		fail "bytes past the range changed"
+	pvfbt --status | grep -qE '^mechanisms: .* 0 sites as a jump' || fail "--status: jump sites left"
+	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored"
+	# Exact counts, no trap.
+	pvfbt --count -n 'fbt::sys_getppid:' -c "getppid-loop $N" >$T/ej 2>&1
+	cat $T/ej
+	[ "$(count_of $T/ej fbt:vmlinux:__x64_sys_getppid:entry)" = "$N" ] || fail "entries"
+	[ "$(count_of $T/ej fbt:vmlinux:__x64_sys_getppid:return)" = "$N" ] || fail "returns"
+	grep -q "hits $((2 * N)), .* stepped 0, emulated 0, boosted 0, unstepped 0, jumped $((2 * N)), called 0\$" $T/ej ||
+		fail "not every hit by jump"
+	# The arguments, through the trampoline's registers.
+	head -c 300 /dev/zero | tr '\0' x >$T/data
+	PVFBT_BTF_DIR=/nonexistent pvfbt --comm readn -n 'fbt::vfs_read:entry' -c "readn $T/data 123" >$T/ea 2>&1
+	cat $T/ea
+	grep -qE 'vfs_read:entry +0x[0-9a-f]+ 0x[0-9a-f]+ 0x7b ' $T/ea || fail "no vfs_read entry with count = 0x7b"
+	grep -q ' jumped 1, called 0$' $T/ea || fail "the readn entry not by jump"
+	[ "$(peek_sym vfs_read 64)" = "$v0" ] || fail "vfs_read's text not restored"
+	# Forced int3: the same counts by trap, each running the detour.
+	echo 1 >$F
+	pvfbt --count -n 'fbt::sys_getppid:' -c "getppid-loop $N" >$T/ei 2>&1 || :
+	echo 0 >$F
+	cat $T/ei
+	[ "$(count_of $T/ei fbt:vmlinux:__x64_sys_getppid:entry)" = "$N" ] || fail "force_int3: entries"
+	grep -q "stepped 0, emulated $N, boosted $N, unstepped 0, jumped 0, called 0\$" $T/ei ||
+		fail "force_int3: want $N entries boosted through the detour, $N returns emulated"
 	[ "$(peek_sym __x64_sys_getppid 64)" = "$g0" ] || fail "getppid's text not restored (int3)"
 }
 
@@ -240,7 +310,7 @@ t_btf_args() {
 	[ "$c" = 1 ] || { grep readn $T/bj; fail "$c JSON returns with ret 832, want 1"; }
 	pvfbt -l -v -n fbt::vfs_read:entry >$T/bl 2>&1
 	cat $T/bl
-	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  via int3  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
+	grep -qE '^ +[0-9]+ +fbt +vmlinux +vfs_read +entry +ok  via (jump|int3)  ssize_t vfs_read\(struct file \*file, char \*buf, size_t count, loff_t \*pos\)$' $T/bl ||
 		fail "no prototype of vfs_read in -l -v"
 	[ "$(wc -l <$T/bl)" = 2 ] || fail "-l -v said more than the header and the probe"
 }
@@ -394,9 +464,11 @@ t_return_form() {
 # same results, each right, with the hits resumed the way the mode says.
 t_emulation_matches_step() {
 	R=/sys/kernel/debug/pvfbt_test/run
-	for b in 0 1; do
+	for b in 0 1 j; do
 		rmmod pvfbt
-		insmod /pvfbt.ko $INSMOD_ARGS boost=$b
+		# 0, 1: the int3 path (force_int3); j: the jump entries where
+		# they can be, as loaded by default
+		if [ $b = j ]; then insmod /pvfbt.ko $INSMOD_ARGS; else insmod /pvfbt.ko force_int3=1 boost=$b; fi
 		pvfbt --per-cpu -q -n 'fbt:pvfbt_test:pvfbt_test_push_*:entry' -n 'fbt:pvfbt_test:pvfbt_test_multiret:entry' \
 			-c "for s in push_rbx push_r12 push_r13 push_r14 push_r15 push_rbp multiret; do
 				for a in 0 1 7 -5; do echo \"\$s \$a 200\" >$R; cat $R; done; done" >$T/em$b 2>&1
@@ -406,8 +478,15 @@ t_emulation_matches_step() {
 		grep -q ' hits 5600,' $T/em$b || fail "boost=$b: want 5600 hits"
 	done
 	cmp $T/em0.res $T/em1.res || fail "emulated and stepped results differ"
+	cmp $T/em0.res $T/emj.res || fail "jump entries and stepped results differ"
 	grep -q ' stepped 5600, emulated 0' $T/em0 || fail "boost=0 did not step every hit"
 	grep -q ' stepped 0, emulated 5600' $T/em1 || fail "boost=1 did not emulate every hit"
+	# Each of the 7 functions ran 800 times: those listed via jump, by jump.
+	pvfbt -l -v -n 'fbt:pvfbt_test:pvfbt_test_push_*:entry' -n 'fbt:pvfbt_test:pvfbt_test_multiret:entry' >$T/eml 2>&1
+	j=$(grep -c ' via jump' $T/eml || true)
+	echo "# $j of 7 entries by jump"
+	grep -q " jumped $((800 * j)), called 0\$" $T/emj || fail "want $((800 * j)) entries by jump"
+	no_missed_steps $T/emj
 }
 
 # Every boosted entry form against single-step and against no probe at all:
@@ -422,9 +501,11 @@ t_boost_matches_step() {
 	sh $T/forms.sh >$T/fo.none
 	[ "$(wc -l <$T/fo.none)" = 125 ] || fail "unprobed: $(wc -l <$T/fo.none) states, want 125"
 	! grep -q INCONSISTENT $T/fo.none || fail "a form is not deterministic unprobed"
-	for b in 0 1; do
+	for b in 0 1 j; do
 		rmmod pvfbt
-		insmod /pvfbt.ko $INSMOD_ARGS boost=$b
+		# 0, 1: the int3 path (force_int3); j: the jump entries where
+		# they can be, each form moved into a detour
+		if [ $b = j ]; then insmod /pvfbt.ko $INSMOD_ARGS; else insmod /pvfbt.ko force_int3=1 boost=$b; fi
 		pvfbt -q -n 'fbt:pvfbt_test:pvfbt_test_f_*:entry' -c "sh $T/forms.sh" >$T/fo$b 2>&1
 		grep '^pvfbt' $T/fo$b
 		grep -v '^pvfbt' $T/fo$b >$T/fo$b.res
@@ -438,6 +519,12 @@ t_boost_matches_step() {
 	grep -q ' stepped 500, emulated 0, boosted 12000' $T/fo1 || fail "boost=1: want 500 stepped, 12000 boosted"
 	no_missed_steps $T/fo0
 	no_missed_steps $T/fo1
+	# Each form ran 500 times: those listed via jump, by jump.
+	pvfbt -l -v -n 'fbt:pvfbt_test:pvfbt_test_f_*:entry' >$T/fol 2>&1
+	j=$(grep -c ' via jump' $T/fol || true)
+	echo "# $j of 25 forms by jump: $(grep ' via jump' $T/fol | awk '{ print $4 }' | sed 's/pvfbt_test_f_//' | tr '\n' ' ')"
+	grep -q " jumped $((500 * j)), called 0\$" $T/foj || fail "want $((500 * j)) entries by jump"
+	no_missed_steps $T/foj
 }
 
 # Tail calls are returns: a jmp to another function fires the caller's
@@ -1262,7 +1349,7 @@ t_timeline() {
 	grep -q " 0 dropped," $T/tl || fail "drops"
 }
 
-tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes return_form jump_returns call_entries
+tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes return_form jump_returns jump_entries call_entries
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step
 	list_uffd footprint cpu_hotplug pidns folded count_by timeline unload"
