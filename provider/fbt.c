@@ -1720,14 +1720,27 @@ static void reclaim_later(void)
 }
 
 /*
- * Jump entries armed by int3 become jumps once every task that could be
- * inside their ranges has left (jent.c): a grace period of RCU-tasks that
- * begins after their int3s are in place everywhere.  Those armed later
- * wait for the next round.  Until then their hits take the int3 and run
- * the same detour.
+ * Jump sites armed by int3 become jumps once every task that could be
+ * inside a jump entry's range has left (jent.c): a grace period of
+ * RCU-tasks that begins after their int3s are in place everywhere.  Those
+ * armed later wait for the next round.  Until then their hits take the
+ * int3 (an entry's runs the same detour, a return's is emulated).  Jump
+ * returns need no grace period; they ride along.
  */
 static void jent_fn(struct work_struct *w);
 static DECLARE_WORK(jent_work, jent_fn);
+
+/* One waiting site of a kind armed by gen: its jump, unless it changed. */
+static void jent_upgrade(struct pvfbt_site *s, u8 kind, u32 gen)
+{
+	if (!s || !s->jent_wait || s->jent_gen > gen)
+		return;
+	if ((s->armed & kind) && text_kinds(s, s->armed) && pvfbt_jret_would_jump(s) &&
+	    pvfbt_jret_upgrade(s))
+		pr_warn_ratelimited(PVFBT_NAME ": %pS stays an int3: its text is not as pvfbt left it\n",
+				    (void *)s->addr);
+	pvfbt_jent_unwait(s);
+}
 
 static void jent_fn(struct work_struct *w)
 {
@@ -1743,15 +1756,14 @@ static void jent_fn(struct work_struct *w)
 	mutex_lock(&fbt_mutex);
 	pvfbt_poke_begin();
 	for (i = 0; i < nr_funcs; i++) {
-		struct pvfbt_site *s = funcs[i] ? funcs[i]->entry : NULL;
+		struct fbt_func *f = funcs[i];
+		u32 j;
 
-		if (!s || !s->jent_wait || s->jent_gen > gen)
+		if (!f)
 			continue;
-		if ((s->armed & PVFBT_SITE_ENTRY) && !s->fcall && pvfbt_jret_would_jump(s) &&
-		    pvfbt_jret_upgrade(s))
-			pr_warn_ratelimited(PVFBT_NAME ": %pS stays an int3: its text is not as pvfbt left it\n",
-					    (void *)s->addr);
-		pvfbt_jent_unwait(s);
+		jent_upgrade(f->entry, PVFBT_SITE_ENTRY, gen);
+		for (j = 0; f->rets && j < f->nret; j++)
+			jent_upgrade(f->rets[j], PVFBT_SITE_RETURN, gen);
 	}
 	pvfbt_poke_end();
 	if (pvfbt_jent_waiting())

@@ -40,7 +40,7 @@ int cmd_status(void)
 	       st.nr_sites - st.nr_sites_emulated - st.nr_sites_boosted);
 	printf("mechanisms:     %u entries armed as a call, %u sites as a jump (no trap), the rest int3\n",
 	       st.nr_entries_called, st.nr_sites_jumped);
-	printf("jumps waiting:  %u entries armed by int3 until their jump is written\n",
+	printf("jumps waiting:  %u sites armed by int3 until their jump is written\n",
 	       st.nr_sites_waiting);
 	printf("text writes:    %u batches, %u pages through an alias, %u text_poke() calls\n",
 	       st.text_batches, st.text_alias_pages, st.text_pokes);

@@ -104,9 +104,9 @@ static void find_syscalls(struct session *s, const struct selection *sel,
  * dropped with a warning and the rest enabled.  0, or -1 with errno.
  */
 /*
- * Entries reached by a jump are armed by int3 first; their jumps follow
- * once no task can be inside the bytes they move (a grace period of
- * RCU-tasks).  Wait for them, up to 5 s, so that a command traced from
+ * Sites reached by a jump are armed by int3 first; their jumps follow
+ * once no task can be inside the bytes a jump entry moves (a grace period
+ * of RCU-tasks).  Wait for them, up to 5 s, so that a command traced from
  * its start runs trap-free where it can.  The probes fire either way.
  */
 static void wait_jumps(int fd)

@@ -68,9 +68,9 @@ extern u8 pvfbt_slot_area[];
 #define DETOUR_SIZE	(2 * PVFBT_SLOT_SIZE)
 
 /*
- * Jump entries armed by int3 and waiting for their jump, and the count of
- * int3 armings so far (the generation a site was armed in).  Under
- * fbt_mutex and text_mutex.
+ * Jump sites (entries, and returns: jret.c) armed by int3 and waiting for
+ * their jump, and the count of int3 armings so far (the generation a site
+ * was armed in).  Under fbt_mutex and text_mutex.
  */
 static u32 nr_waiting, gen;
 

@@ -260,45 +260,44 @@ int pvfbt_jret_poke(struct pvfbt_site *s, bool arm)
 				    arm ? "" : " (pvfbt stays loaded until it can take it back)");
 		return -EBUSY;
 	}
-	if (arm && s->jent) {
+	if (arm) {
 		/*
-		 * A jump entry is armed by its int3 first: a task may be
-		 * inside the range it moves, and only after those have left
-		 * can the jump be written (pvfbt_jret_upgrade()).
+		 * Armed by its int3 first, the jump written later by
+		 * pvfbt_jret_upgrade() (provider/fbt.c, jent_fn()): a jump
+		 * entry must wait until no task is inside the range it moves;
+		 * a return need not, but its three phases with their syncs
+		 * would make an enable of every return twice as slow as int3.
 		 */
 		pvfbt_poke_text(s->addr, &int3, 1, order, PVFBT_PHASE_FIRST, true);
 		pvfbt_jent_armed(s);
 		return 0;
 	}
-	if (arm) {
-		len = jump_bytes(s, b);
-	} else {
-		len = site_len(s);
-		memcpy(b, s->code, len);
-	}
+	len = site_len(s);
+	memcpy(b, s->code, len);
 	pvfbt_poke_text(s->addr, &int3, 1, order, PVFBT_PHASE_FIRST, false);
 	pvfbt_poke_text(s->addr + 1, b + 1, len - 1, order, PVFBT_PHASE_TAIL, false);
 	pvfbt_poke_text(s->addr, b, 1, order, PVFBT_PHASE_LAST, true);
-	WRITE_ONCE(s->jumped, arm);
-	WRITE_ONCE(nr_jumped, nr_jumped + (arm ? 1 : -1));
+	WRITE_ONCE(s->jumped, 0);
+	WRITE_ONCE(nr_jumped, nr_jumped - 1);
 	return 0;
 }
 
 /*
- * A jump entry armed by int3 (pvfbt_jret_poke()) becomes its jump: bytes
- * 1 to the range's end, a sync, the opcode (the int3 is in place and
- * synced already).  The caller has waited for every task that was inside
- * the range when the int3 went in (synchronize_rcu_tasks()); since then
- * the int3 has sent every CPU around the range (trap.c).  -EBUSY, and
+ * A jump site armed by int3 (pvfbt_jret_poke()) becomes its jump: bytes
+ * 1 to the end (4, or a jump entry's range), a sync, the opcode (the int3
+ * is in place and synced already).  For a jump entry the caller has waited
+ * for every task that was inside the range when the int3 went in
+ * (synchronize_rcu_tasks()); since then the int3 has sent every CPU around
+ * the range (trap.c).  A return's bytes 1-4 are never run.  -EBUSY, and
  * nothing written, if the text is not int3 plus the original bytes or a
- * kprobe sits on or over the range: the site stays an int3 site.
+ * kprobe sits on or over them: the site stays an int3 site.
  */
 int pvfbt_jret_upgrade(struct pvfbt_site *s)
 {
 	u8 live[PVFBT_JENT_MAX], b[PVFBT_JENT_MAX];
 	unsigned int len = site_len(s);
 
-	if (s->lost || s->jumped || !s->jent ||
+	if (s->lost || s->jumped || !s->jret ||
 	    copy_from_kernel_nofault(live, (void *)s->addr, len) ||
 	    live[0] != 0xcc || memcmp(live + 1, s->code + 1, len - 1) ||
 	    pvfbt_foreign_range(s->addr, len)) {

@@ -457,7 +457,7 @@ int pvfbt_poke_site(struct pvfbt_site *site, bool arm)
 	if (arm ? pvfbt_jret_would_jump(site) : site->jumped)
 		return pvfbt_jret_poke(site, arm);
 	err = pvfbt_poke_int3(site, arm);
-	if (!arm && site->jent)		/* a jump entry still waiting: no more */
+	if (!arm && site->jret)		/* a jump site still waiting: no more */
 		pvfbt_jent_unwait(site);
 	return err;
 }

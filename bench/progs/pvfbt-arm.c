@@ -12,7 +12,9 @@
  *                               one (all-returns: every usable return probe),
  *                               in one PVFBT_IOC_ENABLE, then disable them in
  *                               one PVFBT_IOC_DISABLE; prints
- *   pvfbt-arm: probes N enable_ns E disable_ns D hits H
+ *   pvfbt-arm: probes N enable_ns E disable_ns D hits H jumps_ns J
+ * J: from the enable's start until no jump site is still armed by int3
+ * (pvfbt_status.nr_sites_waiting: the jumps follow in the background).
  * Nobody drains the rings meanwhile: hits past the ring size are dropped.
  */
 #include <errno.h>
@@ -88,7 +90,8 @@ int main(int argc, char **argv)
 	struct pvfbt_func *f;
 	struct pvfbt_enable en;
 	uint32_t n, nids = 0, *ids;
-	unsigned long long t0, t1, t2;
+	unsigned long long t0, t1, t2, tj;
+	struct pvfbt_status st;
 
 	if (argc < 2 || (strcmp(argv[1], "list") && (strcmp(argv[1], "time") || argc != 3))) {
 		fprintf(stderr, "usage: pvfbt-arm list | pvfbt-arm time FILE|all|all-returns\n");
@@ -139,11 +142,21 @@ int main(int argc, char **argv)
 	if (ioctl(fd, PVFBT_IOC_ENABLE, &en))
 		die("PVFBT_IOC_ENABLE");
 	t1 = now_ns();
+	/* Until every jump is written (at most 30 s). */
+	do {
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		if (ioctl(fd, PVFBT_IOC_STATUS, &st))
+			die("PVFBT_IOC_STATUS");
+		tj = now_ns();
+		if (st.nr_sites_waiting)
+			usleep(1000);
+	} while (st.nr_sites_waiting && tj - t0 < 30000000000ull);
 	if (ioctl(fd, PVFBT_IOC_DISABLE, &en))
 		die("PVFBT_IOC_DISABLE");
 	t2 = now_ns();
 	/* The module resets its statistics when the session is claimed. */
-	printf("pvfbt-arm: probes %u enable_ns %llu disable_ns %llu hits %llu\n",
-	       nids, t1 - t0, t2 - t1, (unsigned long long)hits());
+	printf("pvfbt-arm: probes %u enable_ns %llu disable_ns %llu hits %llu jumps_ns %llu\n",
+	       nids, t1 - t0, t2 - tj, (unsigned long long)hits(), tj - t0);
 	return 0;
 }

@@ -55,7 +55,7 @@ struct pvfbt_status {
 	__u32 nr_sites_jumped;	/* out: sites armed as a jump, no trap (ABI 7) */
 	__u32 nr_entries_called;	/* out: entries armed through ftrace's call,
 					 * no trap (ABI 7) */
-	__u32 nr_sites_waiting;	/* out: jump entries armed by int3, their
+	__u32 nr_sites_waiting;	/* out: jump sites armed by int3, their
 				 * jump to follow within a grace period of
 				 * RCU-tasks (ABI 8) */
 };

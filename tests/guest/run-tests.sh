@@ -957,7 +957,10 @@ cx_add() {
 		if kp_add pvk5 "vfs_read+$cx_e" 2>/dev/null; then
 			echo 'comm == "readn"' >$KT/events/kprobes/pvk5/filter
 			kp_on pvk5; acc_K5=1
-			if [ $o = 1 ] && [ $cx_noopt = 0 ]; then
+			# (on pvfbt's jump entry kprobes sees a plain jmp and
+			# accepts it, but cannot optimise over the int3s that
+			# fill the rest of pvfbt's range: an int3 kprobe)
+			if [ $o = 1 ] && [ $cx_noopt = 0 ] && ! { [ $acc_P = 1 ] && [ $pe = 1 ] && [ $JUMP_ENTRIES = 1 ]; }; then
 				w=0; while ! kp_optimized "vfs_read+0x$(printf %x $cx_e)" && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done
 				kp_optimized "vfs_read+0x$(printf %x $cx_e)" || { cat /sys/kernel/debug/kprobes/list; fail "$cx_s: the kprobe was not optimised"; }
 			fi
@@ -987,6 +990,10 @@ cx_del() {
 		# plain jmp): pvfbt cannot restore it and pins itself.
 		if [ $acc_KR = 1 ] && [ $pr = 1 ] && [ "$JUMP_RETURNS" = 1 ]; then
 			[ "$(cat /sys/module/pvfbt/refcnt)" = 1 ] || fail "$cx_s: pvfbt not pinned under the kprobe"
+		fi
+		# The same for a kprobe put on pvfbt's jump entry.
+		if [ $acc_K5 = 1 ] && [ $pe = 1 ] && [ "$JUMP_ENTRIES" = 1 ]; then
+			[ "$(cat /sys/module/pvfbt/refcnt)" = 1 ] || fail "$cx_s: pvfbt not pinned under the entry kprobe"
 		fi
 		acc_P=0 ;;
 	K5o|K5) [ $acc_K5 = 0 ] || kp_del pvk5; acc_K5=0 ;;
@@ -1040,9 +1047,10 @@ t_coexist() {
 	cx_noopt=0
 	! opt_blocked vfs_read || { cx_noopt=1; echo "# vfs_read returns through a thunk: this kernel optimises no kprobe there, K5o is an int3"; }
 	peek_sym vfs_read 512 >$T/cx.before
-	JUMP_RETURNS=1 CALL_ENTRIES=1
-	[ "$(cat /sys/module/pvfbt/parameters/force_int3)" = N ] || JUMP_RETURNS=0 CALL_ENTRIES=0
+	JUMP_RETURNS=1 CALL_ENTRIES=1 JUMP_ENTRIES=1
+	[ "$(cat /sys/module/pvfbt/parameters/force_int3)" = N ] || JUMP_RETURNS=0 CALL_ENTRIES=0 JUMP_ENTRIES=0
 	[ "$(cat /sys/module/pvfbt/parameters/fcall_max)" != 0 ] || CALL_ENTRIES=0
+	[ $CALL_ENTRIES = 0 ] || JUMP_ENTRIES=0
 	for cx_s in "+P +K5o L -P -K5o" "+P +K5 L -K5 -P" "+K5o +P L -P -K5o" "+K5 +P L -K5 -P" \
 		    "+K5 +P L -P -K5" "+P +KR L -P -KR" "+KR +P L -KR -P" "+KR +P L -P -KR" \
 		    "+P +F L -P -F" "+F +P L -F -P" "+F +K5o +P +KR L -P -KR -K5o -F" \
