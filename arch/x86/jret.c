@@ -32,11 +32,12 @@
  *  - The stub lives in the site's own slot, never given to another site
  *    until every task is out of it (synchronize_rcu_tasks(), as for boosted
  *    slots): its slot number is what the trampoline is told.
- *  - Writes follow text_poke_bp()'s order, in three phases of one batch
- *    (patch.c): int3 at byte 0, sync, bytes 1-4, sync, byte 0, sync.  In
- *    between, the site is an ordinary int3 site: the int3 handler records
- *    and emulates the original return from the saved bytes.  Disarming is
- *    the reverse.  Before each write the whole 5 bytes are checked to be as
+ *  - Writes follow text_poke_bp()'s order (patch.c): int3 at byte 0, sync
+ *    (the enable's batch); bytes 1-4, sync, byte 0, sync (a later batch:
+ *    pvfbt_jret_upgrade(), with the jump entries').  In between, the site
+ *    is an ordinary int3 site: the int3 handler records and emulates the
+ *    original return from the saved bytes.  Disarming is the reverse, in
+ *    three phases of one batch.  Before each write the whole 5 bytes are checked to be as
  *    pvfbt left them (kernel text is shared); a refused disarm loses the
  *    site and pins the module, whose stub the text may still reach.
  *  - pvfbt_jret_hit() runs in the context of the probed function: any
