@@ -152,7 +152,7 @@ done
 rethunk_cpu=EPYC
 # (the tests that probe return sites or share their text; the rest do
 # not depend on the return form and run in the other cells)
-rethunk_tests="load environment getppid_exact shapes return_form jump_returns tail_calls
+rethunk_tests="load environment getppid_exact shapes return_form jump_returns jump_entries tail_calls
 	exact_counts stack text_writes module_unload_under_probes foreign_return coexist unload"
 for kver in ${ready[@]+"${ready[@]}"}; do
 	[ "$kver" = "$(default_kver)" ] || continue
