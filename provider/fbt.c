@@ -706,7 +706,7 @@ static void analyse(struct fbt_func *f)
 		f->entry_reason = PVFBT_EXCL_DECODE;
 	/* The instructions a jump entry would move (jent.c); the walk checks the rest. */
 	f->jent_len = 0;
-	if (!f->entry_reason) {
+	if (!f->entry_reason && elf_size(f->mod, f->addr, size) > off) {
 		f->jent_len = pvfbt_jent_range(f->entry_addr, textbuf + off,
 					       elf_size(f->mod, f->addr, size) - off);
 		if (f->jent_len && reserved(f->entry_addr, f->jent_len))
