@@ -55,7 +55,7 @@ struct pvfbt_ksyms {
 extern struct pvfbt_ksyms pvfbt_ks;
 int pvfbt_ksyms_init(void);
 
-/* ---- provider/fbt.c: the catalogue and the probes ---- */
+/* ---- provider/: the catalogue and the probes (catalogue.c, arm.c) ---- */
 int pvfbt_fbt_init(void);
 void pvfbt_fbt_exit(void);
 int pvfbt_fbt_list(struct pvfbt_list *req, struct pvfbt_func __user *out);

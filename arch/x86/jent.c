@@ -32,7 +32,7 @@
  *    the range ends inside the function and overlaps no run-time patched
  *    text, no branch of the function leads into bytes 1 and on of the range,
  *    and the function has no indirect jump (whose targets are unknown).
- *    provider/fbt.c's analysis checks the function; pvfbt_jent_range() the
+ *    provider/analyse.c's analysis checks the function; pvfbt_jent_range() the
  *    instructions, on the live text again when the site is made.
  *  - The int3 path never sends a CPU into the middle of the range: an int3
  *    hit on a jump entry resumes at detour + 5, in any context (trap.c).
@@ -40,7 +40,7 @@
  *    range: arming writes the int3 first (the site is then an int3 site
  *    whose hits run the detour), and the jump (bytes 1 on, a sync, byte 0)
  *    follows after a synchronize_rcu_tasks() that began once that int3 was
- *    in place everywhere (provider/fbt.c, jent_work): a task that was in
+ *    in place everywhere (provider/arm.c, jent_work): a task that was in
  *    the range then, preempted or interrupted, has left it.  A site
  *    disarmed and armed again meanwhile waits for a later grace period
  *    (jent_gen).  Disarming is text_poke_bp()'s order backwards, with no

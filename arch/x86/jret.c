@@ -264,7 +264,7 @@ int pvfbt_jret_poke(struct pvfbt_site *s, bool arm)
 	if (arm) {
 		/*
 		 * Armed by its int3 first, the jump written later by
-		 * pvfbt_jret_upgrade() (provider/fbt.c, jent_fn()): a jump
+		 * pvfbt_jret_upgrade() (provider/arm.c, jent_fn()): a jump
 		 * entry must wait until no task is inside the range it moves;
 		 * a return need not, but its three phases with their syncs
 		 * would make an enable of every return twice as slow as int3.
