@@ -149,6 +149,9 @@ END {
 		exit
 	}
 	env = meta["env"] != "" ? meta["env"] : mode
+	if (meta["host_samples"] != "")
+		printf "\n%s: the host ran another QEMU guest in %d of %d samples (every 10 s) of this boot; median load average %s\n", \
+			env, meta["host_other_guest_samples"], meta["host_samples"], meta["host_load_median"]
 	for (f = 1; f <= nfn; f++) {
 		fn = fns[f]
 		printf "\n%s, %s: %d rounds (%s s, stop: %s); ns/call median [Q1-Q3]; +overhead over the round's baseline\n", \

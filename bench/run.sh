@@ -15,7 +15,8 @@
 # of interleaved rounds per function), BENCH_MAX_REPS (15), BENCH_BUDGET_S
 # (300: seconds per function after which no new round starts), BENCH_TIGHT
 # (0.10: a ratio whose interquartile range is wider than that share of it is
-# noisy; rounds go on until none is, see bench/estimate.awk), BENCH_PARTS
+# noisy; rounds go on until none is, see bench/estimate.awk), BENCH_INNER (3:
+# timed loops per configuration and round, the fastest counts), BENCH_PARTS
 # (hit,arm,drain), BENCH_N_NATIVE (50000), BENCH_N_XEN (20000): calls per
 # repetition of the hit loops.
 set -euo pipefail
@@ -38,6 +39,7 @@ reps=${BENCH_REPS:-5}
 max_reps=${BENCH_MAX_REPS:-15}
 budget=${BENCH_BUDGET_S:-300}
 tight=${BENCH_TIGHT:-0.10}
+inner=${BENCH_INNER:-3}
 parts=${BENCH_PARTS:-hit,arm,drain}
 
 make -s -C "$top/bench/progs"
@@ -63,9 +65,22 @@ for mode in $modes; do
 	log "bench: $mode guest ($kver), $reps-$max_reps rounds (${budget} s per function) x $n calls per figure; output in ${out#$top/}"
 	t0=$SECONDS
 	rc=0
+	# What else the host ran meanwhile: every 10 s the load average and
+	# the number of QEMU processes (this run's guest is one of them).
+	( while sleep 10; do
+		printf '%s %s %s\n' "$(date +%s)" "$(cut -d' ' -f1 /proc/loadavg)" "$(pgrep -c '^qemu-system' || true)"
+	  done ) >"$base-$mode.host" &
+	sampler=$!
 	PVFBT_VM_LOG=$base-$mode.console "$top/tests/vm/run" --"$mode" --kver "$kver" --timeout 1500 \
-		"${adds[@]}" -- sh /extra/guest-bench.sh "$n" "$n" "$reps" "$parts" "$max_reps" "$budget" "$tight" >"$out" 2>&1 || rc=$?
+		"${adds[@]}" -- sh /extra/guest-bench.sh "$n" "$n" "$reps" "$parts" "$max_reps" "$budget" "$tight" "$inner" >"$out" 2>&1 || rc=$?
+	kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
 	echo "BENCH meta status $rc" >>"$out"
+	hf=$base-$mode.host
+	{ echo "BENCH meta host_samples $(wc -l <"$hf")"
+	  echo "BENCH meta host_other_guest_samples $(awk '$3 > 1' "$hf" | wc -l)"
+	  echo "BENCH meta host_load_median $(cut -d' ' -f2 "$hf" | sort -n | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }')"
+	} >>"$out"
+	rm -f "$base-$mode.host"
 	echo "BENCH meta seconds $((SECONDS - t0))" >>"$out"
 	((rc == 0)) || log "bench: the $mode run failed (status $rc); its partial figures are kept: see $out"
 	grep -q '^BENCH done' "$out" || log "bench: the $mode run did not finish"
