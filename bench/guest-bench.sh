@@ -1,15 +1,26 @@
 #!/bin/sh
-# In-guest benchmark of pvfbt against kprobes and ftrace (issue 6).
-#   sh guest-bench.sh [N_GETPPID N_READ REPS [PARTS]]
+# In-guest benchmark of pvfbt against kprobes, ftrace and BPF (issue 6, 13).
+#   sh guest-bench.sh [N_GETPPID N_READ REPS [PARTS [MAX_REPS [BUDGET_S [TIGHT [INNER]]]]]]
 # Runs as root with pvfbt.ko not loaded (it loads and unloads it).  PARTS is
 # a list of hit,arm,drain (default all three).  Results are lines
 #   BENCH <kind> ...
 # on stdout, parsed by bench/run.sh; everything else is commentary.  Every
 # figure of one run comes from this one boot.
+# The per-hit part runs at least REPS interleaved rounds per function and
+# then more, up to MAX_REPS, until every ratio's spread is tight (estimate.awk
+# check=TIGHT: interquartile range of the per-round ratios at most TIGHT of
+# the median) or the function has used BUDGET_S seconds.  In a round, each
+# configuration runs INNER timed loops of N calls (after one warm-up) and
+# its figure is the fastest of them: a loop that the host's load slowed
+# down (an emulator thread descheduled) does not count.
 N_GETPPID=${1:-100000}
 N_READ=${2:-100000}
 REPS=${3:-5}
 PARTS=${4:-hit,arm,drain}
+MAX_REPS=${5:-$((REPS * 3))}
+BUDGET_S=${6:-300}
+TIGHT=${7:-0.10}
+INNER=${8:-3}
 T=/tmp/pvfbt-bench
 TR=/sys/kernel/tracing
 KP=/sys/kernel/debug/kprobes
@@ -20,8 +31,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 for d in "$here" /extra /bench /bench/progs; do
 	[ -x "$d/callbench" ] && PATH=$d:$PATH
 done
+EST=
+for d in "$here" /extra /bench; do
+	[ -f "$d/estimate.awk" ] && { EST=$d/estimate.awk; break; }
+done
 export PATH
-for p in callbench pvfbt-arm nsnow cpurun pvfbt; do
+for p in callbench pvfbt-arm nsnow cpurun pvfbt bpfpeer; do
 	command -v $p >/dev/null || { echo "guest-bench: no $p in PATH" >&2; exit 1; }
 done
 
@@ -54,6 +69,10 @@ echo "BENCH meta cpus $(nproc)"
 echo "BENCH meta n_getppid $N_GETPPID"
 echo "BENCH meta n_read $N_READ"
 echo "BENCH meta reps $REPS"
+echo "BENCH meta max_reps $MAX_REPS"
+echo "BENCH meta budget_s $BUDGET_S"
+echo "BENCH meta tight $TIGHT"
+echo "BENCH meta inner $INNER"
 load
 
 # ---------------------------------------------------------------- 1. hits
@@ -73,7 +92,7 @@ one() {
 	shift 2
 	"$@" >$T/out 2>$T/err
 	rc=$?
-	v=$(awk '$1 == "callbench" { printf "%s", $4 }' $T/out)
+	v=$(awk '$1 == "callbench" && (m == "" || $4 + 0 < m + 0) { m = $4 } END { printf "%s", m }' $T/out)
 	if [ $rc != 0 ] || [ -z "$v" ]; then
 		say "$fn $cfg failed (status $rc):"
 		sed 's/^/#   /' $T/out $T/err | tail -n 20
@@ -87,14 +106,18 @@ kp_note() {	# what the kernel made of probe pvb: [OPTIMIZED], [FTRACE]...
 	h=$(awk '$1 == "pvb" { print "hits " $2 ", misses " $3 }' $TR/kprobe_profile)
 	echo "$l; $h" >$T/n.$1.$2
 }
-CFGS="baseline pvfbt-entry pvfbt-return pvfbt-both kprobe-int3 kprobe-opt kretprobe kprobe-ftrace ftrace-function baseline2"
+# The BPF peers (bench/progs/bpfpeer, a static libbpf loader): fentry,
+# fexit, kprobe (at +0: through ftrace) and kretprobe, each counting hits
+# only or writing a pvfbt-sized record into a BPF ring buffer it drains.
+BPFCFGS="bpf-fentry-count bpf-fexit-count bpf-kprobe-count bpf-kretprobe-count bpf-fentry-record bpf-fexit-record bpf-kprobe-record bpf-kretprobe-record"
+CFGS="baseline pvfbt-entry pvfbt-return pvfbt-both kprobe-int3 kprobe-opt kretprobe kprobe-ftrace ftrace-function baseline-mid $BPFCFGS baseline2"
 
 # cfg FN CFG: set CFG up, run one repetition of FN, tear it down.
 cfg() {
 	fn=$1 c=$2
-	run="callbench $fn $n 1"
+	run="callbench $fn $n $INNER"
 	case $c in
-	baseline|baseline2)
+	baseline|baseline-mid|baseline2)
 		one $fn $c $run ;;
 	pvfbt-entry|pvfbt-return|pvfbt-both)
 		k=${c#pvfbt-}
@@ -102,6 +125,11 @@ cfg() {
 		[ $k = both ] && spec=fbt:vmlinux:$sym:
 		one $fn $c pvfbt -q -n $spec -c "$run" &&
 			grep '^pvfbt: hits' $T/err >$T/n.$fn.$c ;;
+	bpf-*)
+		# bpfpeer attaches, runs the loop, detaches, prints its counter.
+		h=${c#bpf-}
+		one $fn $c bpfpeer ${h%-*} ${h#*-} $sym -- $run &&
+			grep '^bpfpeer: .*hits' $T/err >$T/n.$fn.$c ;;
 	kprobe-int3)
 		# A kprobe at the entry instruction, on the int3 path.
 		echo 0 >/proc/sys/debug/kprobes-optimization
@@ -164,13 +192,30 @@ if part hit; then
 		args='a0=%di a1=%si a2=%dx a3=%cx a4=%r8 a5=%r9'
 		kp_clear
 		rm -f $T/v.$fn.* $T/n.$fn.*
-		r=1
-		while [ $r -le $REPS ]; do
+		r=1 t0=$(date +%s)
+		while :; do
 			for c in $CFGS; do cfg $fn $c; done
+			el=$(($(date +%s) - t0))
+			# Enough rounds?  At least REPS; then until the spreads are
+			# tight, MAX_REPS rounds or BUDGET_S seconds.
+			if [ $r -ge $REPS ]; then
+				for c in $CFGS; do echo "BENCH hit $fn $c $(cat $T/v.$fn.$c)"; done >$T/sofar
+				st=$([ -n "$EST" ] && awk -f $EST -v check=$TIGHT $T/sofar)
+				say "$fn: round $r done after $el s: ${st:-no estimate.awk}"
+				case $st in tight*) break ;; esac
+				[ -n "$EST" ] || break
+				[ $r -ge $MAX_REPS ] && break
+				# Another round must fit the budget.
+				[ $((el + el / r)) -gt $BUDGET_S ] && break
+			fi
 			r=$((r + 1))
 		done
+		echo "BENCH meta rounds_$fn $r"
+		echo "BENCH meta seconds_$fn $el"
+		echo "BENCH meta stop_$fn ${st%% *}"
+		# A failed repetition stays an "x": the rounds stay paired.
 		for c in $CFGS; do
-			echo "BENCH hit $fn $c $(sed 's/x //g; s/x$//' $T/v.$fn.$c)"
+			echo "BENCH hit $fn $c $(cat $T/v.$fn.$c)"
 			[ -f $T/n.$fn.$c ] && echo "BENCH note $fn $c $(cat $T/n.$fn.$c)"
 		done
 	done

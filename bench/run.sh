@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# pvfbt benchmark (make bench): per-hit cost against kprobes and ftrace,
+# pvfbt benchmark (make bench): per-hit cost against kprobes, ftrace and
+# BPF (fentry, fexit, kprobe, kretprobe through a static libbpf loader),
 # enable/disable time, drain rate and drop onset, natively and under Xen PV.
 #
 #   bench/run.sh [KVER]
@@ -10,7 +11,12 @@
 # measured in that one boot against a baseline of the same boot.  Prints a
 # table (both modes side by side) and writes bench/results/DATE-KVER.json;
 # the raw guest output is kept next to it (DATE-KVER-MODE.txt).
-# Environment: BENCH_MODES ("native xen"), BENCH_REPS (5), BENCH_PARTS
+# Environment: BENCH_MODES ("native xen"), BENCH_REPS (5: the least number
+# of interleaved rounds per function), BENCH_MAX_REPS (15), BENCH_BUDGET_S
+# (300: seconds per function after which no new round starts), BENCH_TIGHT
+# (0.10: a ratio whose interquartile range is wider than that share of it is
+# noisy; rounds go on until none is, see bench/estimate.awk), BENCH_INNER (3:
+# timed loops per configuration and round, the fastest counts), BENCH_PARTS
 # (hit,arm,drain), BENCH_N_NATIVE (50000), BENCH_N_XEN (20000): calls per
 # repetition of the hit loops.
 set -euo pipefail
@@ -30,6 +36,10 @@ fi
 kver=${1:-$(default_kver)}
 modes=${BENCH_MODES:-native xen}
 reps=${BENCH_REPS:-5}
+max_reps=${BENCH_MAX_REPS:-15}
+budget=${BENCH_BUDGET_S:-300}
+tight=${BENCH_TIGHT:-0.10}
+inner=${BENCH_INNER:-3}
 parts=${BENCH_PARTS:-hit,arm,drain}
 
 make -s -C "$top/bench/progs"
@@ -39,7 +49,7 @@ mkdir -p "$results"
 date=$(date -u +%Y-%m-%dT%H%M%SZ)
 base=$results/$date-$kver
 adds=()
-for f in "$top/bench/guest-bench.sh" "$top"/bench/progs/{callbench,pvfbt-arm,nsnow,cpurun}; do
+for f in "$top"/bench/{guest-bench.sh,estimate.awk} "$top"/bench/progs/{callbench,pvfbt-arm,nsnow,cpurun,bpfpeer}; do
 	adds+=(--add "$f")
 done
 
@@ -52,12 +62,25 @@ for mode in $modes; do
 	*) die "unknown mode '$mode'" ;;
 	esac
 	out=$base-$mode.txt
-	log "bench: $mode guest ($kver), $reps x $n calls per figure; output in ${out#$top/}"
+	log "bench: $mode guest ($kver), $reps-$max_reps rounds (${budget} s per function) x $n calls per figure; output in ${out#$top/}"
 	t0=$SECONDS
 	rc=0
+	# What else the host ran meanwhile: every 10 s the load average and
+	# the number of QEMU processes (this run's guest is one of them).
+	( while sleep 10; do
+		printf '%s %s %s\n' "$(date +%s)" "$(cut -d' ' -f1 /proc/loadavg)" "$(pgrep -c '^qemu-system' || true)"
+	  done ) >"$base-$mode.host" &
+	sampler=$!
 	PVFBT_VM_LOG=$base-$mode.console "$top/tests/vm/run" --"$mode" --kver "$kver" --timeout 1500 \
-		"${adds[@]}" -- sh /extra/guest-bench.sh "$n" "$n" "$reps" "$parts" >"$out" 2>&1 || rc=$?
+		"${adds[@]}" -- sh /extra/guest-bench.sh "$n" "$n" "$reps" "$parts" "$max_reps" "$budget" "$tight" "$inner" >"$out" 2>&1 || rc=$?
+	kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
 	echo "BENCH meta status $rc" >>"$out"
+	hf=$base-$mode.host
+	{ echo "BENCH meta host_samples $(wc -l <"$hf")"
+	  echo "BENCH meta host_other_guest_samples $(awk '$3 > 1' "$hf" | wc -l)"
+	  echo "BENCH meta host_load_median $(cut -d' ' -f2 "$hf" | sort -n | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }')"
+	} >>"$out"
+	rm -f "$base-$mode.host"
 	echo "BENCH meta seconds $((SECONDS - t0))" >>"$out"
 	((rc == 0)) || log "bench: the $mode run failed (status $rc); its partial figures are kept: see $out"
 	grep -q '^BENCH done' "$out" || log "bench: the $mode run did not finish"
@@ -66,7 +89,19 @@ done
 log "bench: guests took $((SECONDS - t_start)) s"
 }
 
-# Figures, table and JSON from the BENCH lines of every mode.
+# Per-hit figures: bench/estimate.awk, one table per mode (and its figures
+# for the JSON); then the other parts' table and the JSON from the BENCH
+# lines of every mode.
+est=$(mktemp)
+trap 'rm -f "$est"' EXIT
+{
+printf '\npvfbt bench, kernel %s, %s (QEMU TCG: compare within one mode only)\n' "$kver" "$date"
+printf '\n1. Cost per hit: ns per call, overhead, and ratios of overheads\n'
+for f in "${files[@]}"; do
+	mode=${f%.txt}; mode=${mode##*-}
+	awk -f "$top/bench/estimate.awk" -v mode="$mode" -v tsv="$est" -v tight="${BENCH_TIGHT:-0.10}" "$f"
+done
+} | tee "$base.table"
 awk -v kver="$kver" -v date="$date" -v json="$base.json" '
 function median(s,   a, n, i, j, t) {
 	n = split(s, a, " ")
@@ -86,6 +121,7 @@ function kv(line, key,   a, n, i) {	# value after KEY in a line of key value pai
 	for (i = 1; i < n; i++) if (a[i] == key) return a[i + 1]
 	return ""
 }
+FILENAME == estfile { e = $1 SUBSEP $2 SUBSEP $3; est[e] = $0; next }
 FNR == 1 { mode = FILENAME; sub(/\.txt$/, "", mode); sub(/.*-/, "", mode); modes[++nm] = mode }
 # The Xen console ends lines with CR: a trailing "\r" field would count as a 0.
 { sub(/\r$/, ""); $0 = $0 }
@@ -104,37 +140,6 @@ $2 == "arm" { arm[mode, ++narm[mode]] = $0; next }
 $2 == "drainrate" { dr[mode, ++ndr[mode]] = $0; next }
 $2 == "drain" { dn[mode, ++ndn[mode]] = $0; next }
 END {
-	# ---- per-hit figures
-	for (m = 1; m <= nm; m++) {
-		mo = modes[m]
-		for (f = 1; f <= 2; f++) {
-			fn = f == 1 ? "getppid" : "read"
-			b[mo, fn] = median(base[mo, fn])
-			i3 = median(vals[mo, fn, "kprobe-int3"])
-			oi[mo, fn] = i3 == "" || b[mo, fn] == "" ? "" : i3 - b[mo, fn]
-		}
-	}
-	printf "\npvfbt bench, kernel %s, %s (QEMU TCG: compare within a column only)\n", kver, date
-	printf "\n1. Cost per call: ns/call, median [min-max] of %s runs; +overhead over the boot'"'"'s baseline; x ratio of overhead to the int3 kprobe'"'"'s\n", meta[modes[1], "reps"]
-	printf "%-8s %-16s", "call", "configuration"
-	for (m = 1; m <= nm; m++) printf " | %-38s", meta[modes[m], "env"] != "" ? meta[modes[m], "env"] : modes[m]
-	printf "\n"
-	for (o = 1; o <= no; o++) {
-		split(order[o], p, SUBSEP); fn = p[1]; cfg = p[2]
-		printf "%-8s %-16s", fn, cfg
-		for (m = 1; m <= nm; m++) {
-			mo = modes[m]; k = mo SUBSEP fn SUBSEP cfg; s = vals[k]
-			if (s == "") { printf " | %-38s", "-"; continue }
-			md = median(s); cell = sprintf("%.0f [%.0f-%.0f]", md, minmax(s, "min"), minmax(s, "max"))
-			if (cfg !~ /^baseline/ && b[mo, fn] != "") {
-				ov = md - b[mo, fn]; cell = cell sprintf(" %+.0f", ov)
-				if (oi[mo, fn] > 0) cell = cell sprintf(" x%.2f", ov / oi[mo, fn])
-				over[k] = ov; rat[k] = oi[mo, fn] > 0 ? ov / oi[mo, fn] : ""
-			}
-			printf " | %-38s", cell
-		}
-		printf "\n"
-	}
 	# ---- enable/disable
 	printf "\n2. Enable + disable of entry probes (ms; TCG)\n"
 	printf "%-58s", "what"
@@ -210,10 +215,18 @@ END {
 		for (o = 1; o <= no; o++) {
 			split(order[o], p, SUBSEP); k = mo SUBSEP p[1] SUBSEP p[2]
 			if (!(k in vals)) continue
-			s = vals[k]; gsub(/ /, ", ", s)
-			printf "%s\n        {\"call\": %s, \"config\": %s, \"ns_per_call\": [%s], \"median\": %s, \"min\": %s, \"max\": %s, \"baseline\": %s, \"overhead_ns\": %s, \"ratio_to_kprobe_int3\": %s, \"note\": %s}", \
-				sep, jstr(p[1]), jstr(p[2]), s, jnum(median(vals[k])), jnum(minmax(vals[k], "min")), jnum(minmax(vals[k], "max")), \
-				jnum(b[mo, p[1]]), jnum(over[k]), jnum(rat[k]), jstr(note[k]) > json
+			s = vals[k]; gsub(/ /, ", ", s); gsub(/x/, "null", s)
+			e = est[mo, p[1], p[2]]; ne = split(e, ef, " ")
+			printf "%s\n        {\"call\": %s, \"config\": %s, \"ns_per_call\": [%s], \"rounds\": %s, \"median\": %s, \"q1\": %s, \"q3\": %s, \"overhead_ns\": %s, \"overhead_q1\": %s, \"overhead_q3\": %s, \"ratios\": {", \
+				sep, jstr(p[1]), jstr(p[2]), s, jnum(ef[4]), jnum(ef[5]), jnum(ef[6]), jnum(ef[7]), jnum(ef[8] == "-" ? "" : ef[8]), jnum(ef[9] == "-" ? "" : ef[9]), jnum(ef[10] == "-" ? "" : ef[10]) > json
+			rs = ""
+			for (j = 11; j + 4 <= ne; j += 5) {
+				if (ef[j] == "-") continue
+				printf "%s%s: {\"median\": %s, \"q1\": %s, \"q3\": %s, \"noisy\": %s, \"unranked\": %s}", rs, jstr(ef[j]), jnum(ef[j + 1]), jnum(ef[j + 2]), jnum(ef[j + 3]), \
+					ef[j + 4] ~ /!/ ? "true" : "false", ef[j + 4] ~ /~/ ? "true" : "false" > json
+				rs = ", "
+			}
+			printf "}, \"note\": %s}", jstr(note[k]) > json
 			sep = ","
 		}
 		printf "\n      ],\n      \"arm\": [" > json
@@ -240,5 +253,5 @@ END {
 		printf "\n      ]\n    }" > json
 	}
 	printf "\n  ]\n}\n" > json
-}' "${files[@]}" | tee "$base.table"
+}' estfile="$est" "$est" "${files[@]}" | tee -a "$base.table"
 log "bench: JSON in ${base#$top/}.json, table in ${base#$top/}.table"

@@ -58,9 +58,13 @@ deb_depends() {	# DEB: its Depends, first alternatives, one a line, NAME=VERSION
 		sed -E 's/^([^ ]+) \(= ([^)]+)\)$/\1=\2/; s/ .*//; s/:any$//' | grep -v '^$' || true
 }
 
+# clang, bpftool, libbpf-dev, libelf-dev and zlib1g-dev: the bench's static
+# BPF loader (bench/progs/bpfpeer: clang -target bpf, a bpftool skeleton,
+# libbpf.a, libelf.a and libz.a).
 host_pkgs=(make gcc libc6-dev libelf-dev pkg-config kmod cpio xz-utils zstd
 	   busybox-static qemu-system-x86 libcapstone-dev binutils dkms
-	   libdevel-nytprof-perl nodejs libbpf-dev pahole)
+	   libdevel-nytprof-perl nodejs libbpf-dev pahole
+	   clang bpftool zlib1g-dev)
 install_missing "${host_pkgs[@]}"
 # (a nodejs from elsewhere may bring its own npm and conflict with Debian's)
 command -v npm >/dev/null || install_missing npm
