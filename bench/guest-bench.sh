@@ -301,6 +301,11 @@ if part arm; then
 	for r in 1 2 3; do
 		o=$(pvfbt-arm time all) && echo "BENCH arm pvfbt-ioctl all-again ${o#pvfbt-arm: probes }"
 	done
+	# Every eligible return probe, the same way.
+	o=$(pvfbt-arm time all-returns) && echo "BENCH arm pvfbt-ioctl all-returns ${o#pvfbt-arm: probes }"
+	for r in 1 2 3; do
+		o=$(pvfbt-arm time all-returns) && echo "BENCH arm pvfbt-ioctl all-returns-again ${o#pvfbt-arm: probes }"
+	done
 	pvfbt --status | sed -n 's/^text writes: */BENCH note arm text-writes /p'
 	t0=$(nsnow); pvfbt -q -n 'fbt:::entry' -d 0.001 2>$T/pall; rc=$?; t1=$(nsnow)
 	[ $rc = 0 ] || { say "pvfbt fbt:::entry failed:"; sed 's/^/#   /' $T/pall; }

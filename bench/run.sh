@@ -145,28 +145,31 @@ END {
 	printf "%-58s", "what"
 	for (m = 1; m <= nm; m++) printf " | %-32s", meta[modes[m], "env"] != "" ? meta[modes[m], "env"] : modes[m]
 	printf "\n"
-	nrows = split("pvfbt-ioctl:1000 pvfbt-cli:1 pvfbt-cli:1000 kprobe-opt0:1000 kprobe-opt1:1000 pvfbt-ioctl:all pvfbt-ioctl:all-again pvfbt-cli:all", rows, " ")
-	label["pvfbt-ioctl:1000"] = "pvfbt ioctl, 1000 fns: enable / disable (median of 3)"
+	nrows = split("pvfbt-ioctl:1000 pvfbt-cli:1 pvfbt-cli:1000 kprobe-opt0:1000 kprobe-opt1:1000 pvfbt-ioctl:all pvfbt-ioctl:all-again pvfbt-ioctl:all-returns pvfbt-ioctl:all-returns-again pvfbt-cli:all", rows, " ")
+	label["pvfbt-ioctl:1000"] = "pvfbt ioctl, 1000 fns: enable / disable / jumps (median of 3)"
 	label["pvfbt-cli:1"] = "pvfbt CLI -d 0.001, 1 probe: whole run (median of 3)"
 	label["pvfbt-cli:1000"] = "pvfbt CLI -d 0.001, 1000 x -n: whole run"
 	label["kprobe-opt0:1000"] = "kprobe_events int3, 1000: define/enable/disable/remove"
 	label["kprobe-opt1:1000"] = "kprobe_events optimized, 1000: def/en/dis/remove"
-	label["pvfbt-ioctl:all"] = "pvfbt ioctl, every eligible fn, first: enable / disable"
-	label["pvfbt-ioctl:all-again"] = "... again, sites exist (median of 3): enable / disable"
+	label["pvfbt-ioctl:all"] = "pvfbt ioctl, every eligible entry, first: en / dis / jumps"
+	label["pvfbt-ioctl:all-again"] = "... again, sites exist (median of 3): en / dis / jumps"
+	label["pvfbt-ioctl:all-returns"] = "pvfbt ioctl, every eligible return, first: en / dis / jumps"
+	label["pvfbt-ioctl:all-returns-again"] = "... again, sites exist (median of 3): en / dis / jumps"
 	label["pvfbt-cli:all"] = "pvfbt CLI -d 0.001 -n fbt:::entry: whole run"
 	for (r = 1; r <= nrows; r++) {
 		split(rows[r], p, ":"); tool = p[1]; set = p[2]
 		printf "%-58s", label[rows[r]]
 		for (m = 1; m <= nm; m++) {
-			mo = modes[m]; e = ""; d = ""; tt = ""; n = 0; cell = "-"
+			mo = modes[m]; e = ""; d = ""; tt = ""; jj = ""; n = 0; cell = "-"
 			for (i = 1; i <= narm[mo]; i++) {
 				split(arm[mo, i], a, " ")
 				if (a[3] != tool || a[4] != set) continue
 				n++; probes = a[5]
 				e = e " " kv(arm[mo, i], "enable_ns"); d = d " " kv(arm[mo, i], "disable_ns"); tt = tt " " kv(arm[mo, i], "total_ns")
+				jj = jj " " kv(arm[mo, i], "jumps_ns")
 				last = arm[mo, i]
 			}
-			if (n && tool == "pvfbt-ioctl") cell = sprintf("%.1f / %.1f (%d probes)", median(e) / 1e6, median(d) / 1e6, probes)
+			if (n && tool == "pvfbt-ioctl") cell = sprintf("%.0f / %.0f / %.0f (%d)", median(e) / 1e6, median(d) / 1e6, median(jj) / 1e6, probes)
 			else if (n && tool == "pvfbt-cli") cell = sprintf("%.0f (%d probes)", median(tt) / 1e6, probes)
 			else if (n) cell = sprintf("%.0f/%.0f/%.0f/%.0f opt %d", kv(last, "define_ns") / 1e6, kv(last, "enable_ns") / 1e6, kv(last, "disable_ns") / 1e6, kv(last, "remove_ns") / 1e6, kv(last, "optimized"))
 			printf " | %-32s", cell
