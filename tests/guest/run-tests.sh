@@ -378,7 +378,7 @@ t_syscall_args() {
 }
 
 t_shapes() {
-	insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
 	R=/sys/kernel/debug/pvfbt_test/run
 	cat >$T/shapes.sh <<-EOS
 	for a in 0 1 2; do echo "multiret \$a 1000" >$R; cat $R; done
