@@ -12,6 +12,8 @@
 #include "include/uapi/pvfbt.h"
 #include "arch/x86/decode.h"
 #include "pvfbt_compat.h"
+#include <asm/ptrace.h>
+#include <asm/segment.h>
 
 #define PVFBT_NAME "pvfbt"
 
@@ -137,6 +139,19 @@ struct pvfbt_site {
 #define PVFBT_HIT_JUMP		0x8000
 #define PVFBT_HIT_CALL		0x4000
 #define PVFBT_HIT_DIRECT	(PVFBT_HIT_JUMP | PVFBT_HIT_CALL)
+
+/*
+ * A trampoline's saved registers (jret_tramp.S) made those an int3 at site
+ * s would give: ip the site, sp at the return address just above the
+ * trampoline's frame (the slot number or the detour's return address).
+ */
+static inline void pvfbt_jump_regs(struct pt_regs *regs, const struct pvfbt_site *s)
+{
+	regs->ip = s->addr;
+	regs->sp = (unsigned long)(regs + 1) + sizeof(unsigned long);
+	regs->cs = __KERNEL_CS;
+	regs->ss = __KERNEL_DS;
+}
 
 /* arch/x86/sites.c: the site table and the slots */
 int pvfbt_sites_init(void);

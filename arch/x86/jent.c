@@ -248,10 +248,7 @@ __visible notrace void pvfbt_jent_hit(struct pt_regs *regs, unsigned long ret)
 	s = pvfbt_slot_owner(n);
 	if (unlikely(!s))
 		goto out;
-	regs->ip = s->addr;
-	regs->sp = (unsigned long)(regs + 1) + sizeof(unsigned long);
-	regs->cs = __KERNEL_CS;
-	regs->ss = __KERNEL_DS;
+	pvfbt_jump_regs(regs, s);
 	if (READ_ONCE(s->armed) & PVFBT_SITE_ENTRY)
 		pvfbt_hit(s, regs, PVFBT_REC_ENTRY | PVFBT_HIT_JUMP);
 out:

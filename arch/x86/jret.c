@@ -369,10 +369,7 @@ __visible notrace void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot)
 	s = pvfbt_slot_owner(slot);
 	if (unlikely(!s))
 		goto out;
-	regs->ip = s->addr;
-	regs->sp = (unsigned long)(regs + 1) + sizeof(unsigned long);
-	regs->cs = __KERNEL_CS;
-	regs->ss = __KERNEL_DS;
+	pvfbt_jump_regs(regs, s);
 	armed = READ_ONCE(s->armed);
 	if (armed & PVFBT_SITE_RETURN)
 		pvfbt_hit(s, regs, PVFBT_REC_RETURN | PVFBT_HIT_JUMP);

@@ -17,10 +17,12 @@
 #include <linux/objtool.h>
 #include <asm/orc_types.h>
 
-	.text
-SYM_CODE_START(pvfbt_jret_tramp)
-	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP sp_offset=16
-	ANNOTATE_NOENDBR
+/*
+ * A struct pt_regs below the stack's top (ip, cs, sp and ss are filled in
+ * C), and back: every register and the flags (popfq last: nothing after it
+ * may change a flag, so the callers drop the rest of the frame with lea).
+ */
+.macro PT_REGS_SAVE
 	pushq	$0		/* ss */
 	pushq	$0		/* sp */
 	pushfq			/* flags */
@@ -42,9 +44,9 @@ SYM_CODE_START(pvfbt_jret_tramp)
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	movq	%rsp, %rdi
-	movq	21*8(%rsp), %rsi	/* the stub's slot number */
-	call	pvfbt_jret_hit
+.endm
+
+.macro PT_REGS_RESTORE
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -62,6 +64,17 @@ SYM_CODE_START(pvfbt_jret_tramp)
 	popq	%rdi
 	addq	$3*8, %rsp	/* orig_ax, ip, cs */
 	popfq
+.endm
+
+	.text
+SYM_CODE_START(pvfbt_jret_tramp)
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP sp_offset=16
+	ANNOTATE_NOENDBR
+	PT_REGS_SAVE
+	movq	%rsp, %rdi
+	movq	21*8(%rsp), %rsi	/* the stub's slot number */
+	call	pvfbt_jret_hit
+	PT_REGS_RESTORE
 	leaq	3*8(%rsp), %rsp	/* sp, ss, the slot number (lea: the flags stay) */
 	RET
 SYM_CODE_END(pvfbt_jret_tramp)
@@ -78,47 +91,11 @@ SYM_CODE_END(pvfbt_jret_tramp)
 SYM_CODE_START(pvfbt_jent_tramp)
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP sp_offset=16
 	ANNOTATE_NOENDBR
-	pushq	$0		/* ss */
-	pushq	$0		/* sp */
-	pushfq			/* flags */
-	pushq	$0		/* cs */
-	pushq	$0		/* ip */
-	pushq	$-1		/* orig_ax */
-	pushq	%rdi
-	pushq	%rsi
-	pushq	%rdx
-	pushq	%rcx
-	pushq	%rax
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PT_REGS_SAVE
 	movq	%rsp, %rdi
 	movq	21*8(%rsp), %rsi	/* the copy: where this returns to */
 	call	pvfbt_jent_hit
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rax
-	popq	%rcx
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
-	addq	$3*8, %rsp	/* orig_ax, ip, cs */
-	popfq
+	PT_REGS_RESTORE
 	leaq	2*8(%rsp), %rsp	/* sp, ss (lea: the flags stay) */
 	RET
 SYM_CODE_END(pvfbt_jent_tramp)
