@@ -12,6 +12,8 @@
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/kallsyms.h>
+#include <linux/hash.h>
+#include <linux/rculist.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include "driver/pvfbt.h"
@@ -30,6 +32,44 @@ static bool is_function(unsigned long addr, const char *name)
 	return !strncmp(buf, name, n) && !strncmp(buf + n, "+0x0/", 5);
 }
 
+/* kernel/kprobes.c: KPROBE_HASH_BITS, the same on both kernel lines */
+#define PVFBT_KPROBE_HASH_BITS	6
+
+/*
+ * kprobes' table and the mutex that guards it, for pvfbt_text_lock()
+ * (patch.c): under kprobe_mutex every kprobe that is or will be in the text
+ * is in the table.  Both are static in kernel/kprobes.c.  The table is used
+ * only if it proves to be what that file declares, 64 buckets hashed by
+ * address, by holding the probe kp just registered in kp's own bucket, and
+ * the mutex only with it; else pvfbt looks each address up (get_kprobe()).
+ */
+static void find_kprobe_table(const struct kprobe *kp)
+{
+	struct hlist_head *t = (void *)pvfbt_ks.lookup_name("kprobe_table");
+	struct mutex *m = (void *)pvfbt_ks.lookup_name("kprobe_mutex");
+	unsigned long so = pvfbt_ks.lookup_name("kallsyms_lookup_size_offset");
+	int (*size_offset)(unsigned long addr, unsigned long *size, unsigned long *off) = (void *)so;
+	unsigned long size = 0, off = 1;
+	struct kprobe *p;
+	bool found = false;
+
+	if (!t || !m || !is_function(so, "kallsyms_lookup_size_offset") ||
+	    !size_offset((unsigned long)t, &size, &off) || off ||
+	    size < sizeof(*t) << PVFBT_KPROBE_HASH_BITS ||
+	    !size_offset((unsigned long)m, &size, &off) || off ||
+	    size < sizeof(*m))
+		return;
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(p, &t[hash_ptr(kp->addr, PVFBT_KPROBE_HASH_BITS)], hlist)
+		found |= p->addr == kp->addr;
+	rcu_read_unlock();
+	if (!found)
+		return;
+	pvfbt_ks.kprobe_table = t;
+	pvfbt_ks.kprobe_table_size = 1 << PVFBT_KPROBE_HASH_BITS;
+	pvfbt_ks.kprobe_mutex = m;
+}
+
 /*
  * kprobes put the probe after a function's endbr64, or after the nop4 that
  * seals an endbr64 nothing branches to: step back over either.
@@ -43,12 +83,16 @@ static unsigned long find_lookup_name(void)
 	if (register_kprobe(&kp) < 0)
 		return 0;
 	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
 	if (addr && !is_function(addr, kp.symbol_name) &&
 	    is_function(addr - 4, kp.symbol_name) &&
 	    !copy_from_kernel_nofault(head, (void *)(addr - 4), 4) &&
 	    pvfbt_is_endbr(head))
 		addr -= 4;
+	if (is_function(addr, "kallsyms_lookup_name")) {
+		pvfbt_ks.lookup_name = (void *)addr;
+		find_kprobe_table(&kp);
+	}
+	unregister_kprobe(&kp);
 	return addr;
 }
 
@@ -149,7 +193,6 @@ int pvfbt_ksyms_init(void)
 		pr_err(PVFBT_NAME ": cannot locate kallsyms_lookup_name\n");
 		return -ENOENT;
 	}
-	pvfbt_ks.lookup_name = (void *)addr;
 
 	FN(on_each_symbol, "kallsyms_on_each_symbol");
 	FN(module_on_each_symbol, "module_kallsyms_on_each_symbol");
@@ -163,6 +206,8 @@ int pvfbt_ksyms_init(void)
 	pvfbt_ks.ftrace_text_reserved = (void *)maybe("ftrace_text_reserved");
 	pvfbt_ks.ftrace_location = (void *)maybe("ftrace_location");
 	FN(get_kprobe, "get_kprobe");
+	if (!pvfbt_ks.kprobe_mutex)
+		pr_info(PVFBT_NAME ": kprobes' table not found: each address is looked up\n");
 	find_return_thunks();
 	pvfbt_ks.stack_trace_save_regs = (void *)maybe("stack_trace_save_regs");
 	pvfbt_ks.stack_trace_consume_entry = maybe("stack_trace_consume_entry");

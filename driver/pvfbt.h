@@ -35,6 +35,10 @@ struct pvfbt_ksyms {
 	unsigned long (*ftrace_location)(unsigned long ip);
 	/* kprobes' own table: who else owns an address (NULL: unknown) */
 	struct kprobe *(*get_kprobe)(void *addr);
+	/* kprobes' hash table and its mutex (NULL: look addresses up one by one) */
+	struct hlist_head *kprobe_table;
+	unsigned int kprobe_table_size;
+	struct mutex *kprobe_mutex;
 	const void *(*search_exception_tables)(unsigned long addr);
 	/* every return thunk a "jmp thunk" can lead to (retbleed, SRSO, ITS) */
 #define PVFBT_MAX_RETHUNKS 8
@@ -182,8 +186,8 @@ void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot);
 
 /* arch/x86/jent.c: entries reached by a jump */
 #define PVFBT_JENT_MAX	16	/* bytes a detour runs out of line, at most */
-unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail);
-int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len);
+unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail, u16 *starts);
+int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts);
 void pvfbt_jent_armed(struct pvfbt_site *s);
 u32 pvfbt_jent_gen(void);
 u32 pvfbt_jent_waiting(void);
@@ -207,11 +211,14 @@ void pvfbt_arch_stop(void);
 void pvfbt_arch_exit(void);
 int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int avail);
 int pvfbt_site_insert(struct pvfbt_site *site);
+void pvfbt_site_reserve(u32 n);
 void pvfbt_site_remove(struct pvfbt_site *site);
 void pvfbt_site_release_slot(struct pvfbt_site *site);
 struct pvfbt_site *pvfbt_site_lookup(unsigned long addr);
 size_t pvfbt_site_table_bytes(void);
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
+void pvfbt_text_lock(void);
+void pvfbt_text_unlock(void);
 void pvfbt_poke_begin(void);
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
 bool pvfbt_foreign(unsigned long addr);

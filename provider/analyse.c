@@ -510,7 +510,8 @@ void fbt_analyse(struct fbt_func *f)
 	f->jent_len = 0;
 	if (!f->entry_reason && elf_size(f->mod, f->addr, size) > off) {
 		f->jent_len = pvfbt_jent_range(f->entry_addr, fbt_textbuf + off,
-					       elf_size(f->mod, f->addr, size) - off);
+					       elf_size(f->mod, f->addr, size) - off,
+					       &f->jent_starts);
 		if (f->jent_len && fbt_reserved(f->entry_addr, f->jent_len))
 			f->jent_len = 0;
 	}
@@ -613,7 +614,7 @@ void fbt_refresh_foreign(void)
 
 	if (!fbt_nr_foreign)
 		return;
-	mutex_lock(pvfbt_ks.text_mutex);
+	pvfbt_text_lock();
 	for (i = 0; i < fbt_nr_funcs; i++) {
 		struct fbt_func *f = fbt_funcs[i];
 		bool fe, fr;
@@ -667,7 +668,7 @@ void fbt_refresh_foreign(void)
 		left += f->entry_reason == PVFBT_EXCL_FOREIGN ||
 			f->return_reason == PVFBT_EXCL_FOREIGN;
 	}
-	mutex_unlock(pvfbt_ks.text_mutex);
+	pvfbt_text_unlock();
 	fbt_nr_foreign = left;
 }
 

@@ -54,8 +54,8 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	err = -EINVAL;
 	s->slot = -1;
 	if (kind == PVFBT_SITE_ENTRY && a == f->entry_addr && f->jent_len &&
-	    pvfbt_jret_enabled() && pvfbt_jent_range(a, bytes, avail) == f->jent_len)
-		err = pvfbt_jent_prepare(s, bytes, f->jent_len);
+	    f->jent_len <= avail && pvfbt_jret_enabled())
+		err = pvfbt_jent_prepare(s, bytes, f->jent_len, f->jent_starts);
 	if (err)
 		err = pvfbt_site_prepare(s, bytes, avail);
 	/*
@@ -380,7 +380,7 @@ static bool call_entry_ok(const struct fbt_func *f, bool ret)
 
 int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done)
 {
-	u32 i, ncall;
+	u32 i, ncall, nnew;
 	int err = 0;
 
 	*done = 0;
@@ -410,6 +410,13 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			goto out;
 		}
 	}
+	for (i = 0, nnew = 0; i < count && enable; i++) {
+		struct fbt_func *f = fbt_funcs[ids[i] / 2];
+
+		if (f)
+			nnew += ids[i] & 1 ? (f->rets ? 0 : f->nret) : !f->entry;
+	}
+	pvfbt_site_reserve(nnew);
 	pvfbt_poke_begin();
 	for (i = 0; i < count && enable; i++) {
 		err = make_sites(fbt_funcs[ids[i] / 2], ids[i] / 2, ids[i] & 1);

@@ -153,9 +153,9 @@ static int add_syms(struct collect *c)
 		fbt_funcs[fbt_nr_funcs++] = f;
 	}
 	for (i = first; i < fbt_nr_funcs; i++) {
-		mutex_lock(pvfbt_ks.text_mutex);
+		pvfbt_text_lock();
 		fbt_analyse(fbt_funcs[i]);
-		mutex_unlock(pvfbt_ks.text_mutex);
+		pvfbt_text_unlock();
 	}
 	return 0;
 }

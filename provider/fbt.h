@@ -84,6 +84,7 @@ struct fbt_func {
 	u8 hot;				/* arming order: HOT_ROOT is armed last */
 	u8 fentry;			/* the entry site follows an ftrace site */
 	u8 jent_len;			/* the entry's jump range (jent.c), 0: none */
+	u16 jent_starts;		/* where its instructions start (bit per byte) */
 	struct module *mod;		/* NULL: vmlinux */
 	char *name;
 	char modname[PVFBT_MODNAME_LEN];

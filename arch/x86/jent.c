@@ -32,8 +32,11 @@
  *    the range ends inside the function and overlaps no run-time patched
  *    text, no branch of the function leads into bytes 1 and on of the range,
  *    and the function has no indirect jump (whose targets are unknown).
- *    provider/analyse.c's analysis checks the function; pvfbt_jent_range() the
- *    instructions, on the live text again when the site is made.
+ *    provider/analyse.c's analysis checks the function, pvfbt_jent_range()
+ *    the instructions; when the site is made, pvfbt_jent_prepare() checks
+ *    that the live text still holds those instructions, at the same
+ *    offsets (the exception tables need no second look: they are about
+ *    addresses).
  *  - The int3 path never sends a CPU into the middle of the range: an int3
  *    hit on a jump entry resumes at detour + 5, in any context (trap.c).
  *  - The jump is written only when no task can be in the middle of the
@@ -89,22 +92,25 @@ static bool is_call(const struct pvfbt_insn *in, const u8 *b)
  * through it unwinds), and jumps to the callee.  A task asleep in the
  * callee thus never holds an address in a slot.
  */
-unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail)
+static unsigned int range(unsigned long addr, const u8 *b, unsigned int avail,
+			  u16 *starts, bool extab)
 {
 	struct pvfbt_insn in;
 	unsigned int len = 0;
 	int n;
 
+	*starts = 0;
 	while (len < JMP_LEN) {
 		n = pvfbt_decode(b + len, avail - len, &in);
 		if (n <= 0 || len + n > PVFBT_JENT_MAX)
 			return 0;
+		*starts |= 1 << len;
 		if (is_call(&in, b + len))
 			/* pushed as an imm32, sign-extended: kernel text is in the top 2 GB */
 			return (s64)(s32)(addr + len + n) == (s64)(addr + len + n) ? len + n : 0;
 		if (!pvfbt_boostable(&in, b + len))
 			return 0;
-		if (pvfbt_ks.search_exception_tables &&
+		if (extab && pvfbt_ks.search_exception_tables &&
 		    pvfbt_ks.search_exception_tables(addr + len))
 			return 0;
 		len += n;
@@ -112,15 +118,25 @@ unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avai
 	return len;
 }
 
+/* starts: bit i set where an instruction of the range starts. */
+unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail, u16 *starts)
+{
+	return range(addr, b, avail, starts, true);
+}
+
 /*
  * Make a prepared entry site (its first instruction decoded, no slot yet)
- * a jump entry over len bytes (pvfbt_jent_range() of bytes, the live
- * text): its detour is queued into two fresh slots.  Under fbt_mutex and
- * text_mutex, before the site is published.  An error leaves the site as
- * it was.
+ * a jump entry over len bytes, its detour queued into two fresh slots.
+ * len and starts are what pvfbt_jent_range() found when the function was
+ * analysed; bytes, the live text, must still be those instructions, each
+ * one boostable but for a last direct call (the exception tables, a
+ * property of the addresses, need no second look: making a site stays
+ * cheap).  Under fbt_mutex and text_mutex, before the site is published.
+ * An error (-EINVAL: not that range) leaves the site as it was.
  */
-int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len)
+int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts)
 {
+	u16 now = 0;
 	u8 buf[DETOUR_SIZE];
 	unsigned long detour;
 	struct pvfbt_insn in, first;
@@ -143,8 +159,10 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len)
 	memcpy(buf + 1, &(s32){ (s32)rel }, 4);
 	/* The range's instructions, from detour + 5 on (w: where the next goes). */
 	for (off = 0, w = JMP_LEN; off < len; off += in.len) {
-		if (pvfbt_decode(bytes + off, len - off, &in) <= 0 || call)
+		if (pvfbt_decode(bytes + off, len - off, &in) <= 0 || call ||
+		    (!is_call(&in, bytes + off) && !pvfbt_boostable(&in, bytes + off)))
 			return -EINVAL;
+		now |= 1 << off;
 		if (!off)
 			first = in;
 		if (is_call(&in, bytes + off)) {
@@ -177,6 +195,8 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len)
 		}
 		w += in.len;
 	}
+	if (now != starts)
+		return -EINVAL;
 	if (!call) {
 		/* jmp site + len */
 		rel = (s64)(s->addr + len) - (s64)(detour + w + JMP_LEN);

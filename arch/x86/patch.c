@@ -56,6 +56,7 @@ struct poke {
 };
 
 static struct poke *queue;	/* under text_mutex */
+static struct poke *sorted;	/* cap_queued, for write_batch(); or NULL */
 static u32 nr_queued, cap_queued;
 
 static bool poke_alias = true;
@@ -68,6 +69,8 @@ struct alias {
 	struct page **pages;
 	u32 n;
 	u8 *base;		/* vmap() of pages[0..n) */
+	unsigned long last;	/* the page alias_of() found last, */
+	u32 last_i;		/* and its index */
 };
 
 /* How batches were written, since the load: under text_mutex. */
@@ -91,9 +94,68 @@ static void do_sync_core(void *info)
 	sync_core();
 }
 
+/*
+ * The addresses of every kprobe, sorted, taken when text_mutex is taken:
+ * while pvfbt holds kprobe_mutex too, no kprobe can be added, armed,
+ * optimised or removed, so the list is the truth until pvfbt_text_unlock(),
+ * and asking it whether a site is another tool's costs a binary search of
+ * what is nearly always an empty list.  Without kprobes' table (ksyms.c), or
+ * with more kprobes than fit, each address is looked up (get_kprobe()).
+ */
+#define KP_SNAP_MAX	256
+static unsigned long kp_snap[KP_SNAP_MAX];	/* under text_mutex */
+static int kp_nr;				/* -1: no list, look up */
+static struct task_struct *kp_owner;		/* who holds the list */
+
+static int cmp_ulong(const void *a, const void *b);
+
+static void kp_snapshot(void)
+{
+	unsigned int i;
+	struct kprobe *p;
+
+	kp_nr = -1;
+	if (!pvfbt_ks.kprobe_mutex)
+		return;
+	kp_nr = 0;
+	for (i = 0; i < pvfbt_ks.kprobe_table_size && kp_nr >= 0; i++)
+		hlist_for_each_entry(p, &pvfbt_ks.kprobe_table[i], hlist) {
+			if (kp_nr == KP_SNAP_MAX) {
+				kp_nr = -1;
+				break;
+			}
+			kp_snap[kp_nr++] = (unsigned long)p->addr;
+		}
+	if (kp_nr > 0)
+		sort(kp_snap, kp_nr, sizeof(kp_snap[0]), cmp_ulong, NULL);
+}
+
+/*
+ * Take the right to write kernel text: kprobe_mutex, then text_mutex, in
+ * kprobes' own order (register_kprobe(), kprobe_optimizer()).  Every other
+ * writer of the text (ftrace, jump labels, static calls, kprobes) holds
+ * text_mutex while it writes.
+ */
+void pvfbt_text_lock(void)
+{
+	if (pvfbt_ks.kprobe_mutex)
+		mutex_lock(pvfbt_ks.kprobe_mutex);
+	mutex_lock(pvfbt_ks.text_mutex);
+	kp_snapshot();
+	WRITE_ONCE(kp_owner, current);
+}
+
+void pvfbt_text_unlock(void)
+{
+	WRITE_ONCE(kp_owner, NULL);
+	mutex_unlock(pvfbt_ks.text_mutex);
+	if (pvfbt_ks.kprobe_mutex)
+		mutex_unlock(pvfbt_ks.kprobe_mutex);
+}
+
 void pvfbt_poke_begin(void)
 {
-	mutex_lock(pvfbt_ks.text_mutex);
+	pvfbt_text_lock();
 	nr_queued = 0;
 }
 
@@ -157,9 +219,15 @@ static int alias_map(struct alias *al, const struct poke *q, u32 n)
 	al->va = kvmalloc_array(2 * n, sizeof(*al->va), GFP_KERNEL);
 	if (!al->va)
 		return -ENOMEM;
+	/* Neighbours in the queue mostly share a page: sort fewer. */
 	for (i = 0; i < n; i++) {
-		al->va[m++] = q[i].addr & PAGE_MASK;
-		al->va[m++] = (q[i].addr + q[i].len - 1) & PAGE_MASK;
+		unsigned long first = q[i].addr & PAGE_MASK;
+		unsigned long last = (q[i].addr + q[i].len - 1) & PAGE_MASK;
+
+		if (!m || al->va[m - 1] != first)
+			al->va[m++] = first;
+		if (last != first)
+			al->va[m++] = last;
 	}
 	sort(al->va, m, sizeof(*al->va), cmp_ulong, NULL);
 	for (i = 0; i < m; i++)
@@ -183,13 +251,18 @@ fail:
 	return -ENOMEM;
 }
 
-/* Where the alias has the byte at text address a. */
-static u8 *alias_of(const struct alias *al, unsigned long a)
+/* Where the alias has the byte at text address a (mostly on the page before). */
+static u8 *alias_of(struct alias *al, unsigned long a)
 {
 	unsigned long page = a & PAGE_MASK;
-	unsigned long *p = bsearch(&page, al->va, al->n, sizeof(*al->va), cmp_ulong);
 
-	return al->base + (p - al->va) * PAGE_SIZE + (a & ~PAGE_MASK);
+	if (page != al->last || !al->last) {
+		unsigned long *p = bsearch(&page, al->va, al->n, sizeof(*al->va), cmp_ulong);
+
+		al->last = page;
+		al->last_i = p - al->va;
+	}
+	return al->base + al->last_i * PAGE_SIZE + (a & ~PAGE_MASK);
 }
 
 /*
@@ -198,7 +271,7 @@ static u8 *alias_of(const struct alias *al, unsigned long a)
  * if not, it stops there and the caller writes the whole write, and the
  * rest of the batch, with text_poke().
  */
-static bool alias_write(const struct alias *al, unsigned long addr,
+static bool alias_write(struct alias *al, unsigned long addr,
 			const u8 *bytes, u32 len)
 {
 	u32 i = 0;
@@ -271,10 +344,50 @@ static bool is_site_text(const struct poke *p)
  * right, and the last write invalidates it.
  */
 
+#define POKE_ORDERS	(PVFBT_ORDER_MAX + 1)
+#define POKE_PHASES	(PVFBT_PHASE_LAST + 1)
+#define POKE_KEYS	(2 * POKE_PHASES * POKE_ORDERS)
+
+/* cmp_poke()'s order but for the address: slots, phase, order. */
+static unsigned int poke_key(const struct poke *p)
+{
+	return (!in_slot_area(p->addr) * POKE_PHASES + p->phase) * POKE_ORDERS + p->order;
+}
+
 /*
- * Apply q[0..n): sorted, through the alias if it can be had.  Phases are
- * written in order, each made visible to every CPU (a sync) before the
- * next starts: that is what lets a 5-byte jump replace a return site
+ * The writes of q[0..n) in cmp_poke()'s order, by counting into out: slots,
+ * phase, order, and within those the queue's own order, so a later write
+ * to a byte stays later (what the address and seq keys are for; no write
+ * depends on the address order).  Linear: a comparison sort of the 36,000
+ * writes that arm every entry took 70 ms of a TCG guest.  Without out, or
+ * with a key out of range, sort() in place.
+ */
+static struct poke *order_pokes(struct poke *q, u32 n, struct poke *out)
+{
+	u32 count[POKE_KEYS + 1] = {}, i;
+
+	for (i = 0; out && i < n; i++) {
+		if (q[i].phase >= POKE_PHASES || q[i].order >= POKE_ORDERS) {
+			out = NULL;
+			break;
+		}
+		count[poke_key(&q[i]) + 1]++;
+	}
+	if (!out) {
+		sort(q, n, sizeof(*q), cmp_poke, NULL);
+		return q;
+	}
+	for (i = 1; i <= POKE_KEYS; i++)
+		count[i] += count[i - 1];
+	for (i = 0; i < n; i++)
+		out[count[poke_key(&q[i])]++] = q[i];
+	return out;
+}
+
+/*
+ * Apply q[0..n): in order (order_pokes()), through the alias if it can be
+ * had.  Phases are written in order, each made visible to every CPU (a
+ * sync) before the next starts: that is what lets a 5-byte jump replace a return site
  * while other CPUs run it (int3 at byte 0, then bytes 1-4, then byte 0,
  * text_poke_bp()'s order; the reverse to restore).
  */
@@ -287,7 +400,7 @@ static void write_batch(struct poke *q, u32 n)
 	if (!n)
 		return;
 	WRITE_ONCE(nr_batches, nr_batches + 1);
-	sort(q, n, sizeof(*q), cmp_poke, NULL);
+	q = order_pokes(q, n, q == queue ? sorted : NULL);
 	aliased = READ_ONCE(poke_alias) && !alias_map(&al, q, n);
 	for (start = 0; start < n; start = end) {
 		bool site = false;
@@ -349,6 +462,8 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 			kvfree(queue);
 			queue = q;
 			cap_queued = cap;
+			kvfree(sorted);	/* without it, sort() in place */
+			sorted = kvmalloc_array(cap, sizeof(*sorted), GFP_KERNEL);
 		}
 	}
 	p = &queue[nr_queued];
@@ -366,8 +481,9 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
  * the 4 bytes before it (armed or not; an optimised kprobe's jmp is 5
  * bytes)?  kprobes adds a probe to its table before it writes a byte, and
  * writes under text_mutex: a caller that holds text_mutex sees every probe
- * whose bytes can be in the text.  Without kprobes' table every address
- * counts as owned.
+ * whose bytes can be in the text.  Inside pvfbt_text_lock() this asks the
+ * list taken with the lock (kp_snapshot()); elsewhere get_kprobe(), address
+ * by address.  Without get_kprobe() every address counts as owned.
  */
 bool pvfbt_foreign(unsigned long addr)
 {
@@ -380,6 +496,19 @@ bool pvfbt_foreign_range(unsigned long addr, unsigned int len)
 	unsigned long a;
 	bool found = false;
 
+	if (READ_ONCE(kp_owner) == current && kp_nr >= 0) {
+		int lo = 0, hi = kp_nr;	/* the first kprobe at or after addr - 4 */
+
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+
+			if (kp_snap[mid] < addr - 4)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < kp_nr && kp_snap[lo] < addr + len;
+	}
 	if (!pvfbt_ks.get_kprobe)
 		return true;
 	rcu_read_lock_sched();
@@ -483,7 +612,7 @@ void pvfbt_poke_end(void)
 {
 	write_batch(queue, nr_queued);
 	nr_queued = 0;
-	mutex_unlock(pvfbt_ks.text_mutex);
+	pvfbt_text_unlock();
 	on_each_cpu(do_sync_core, NULL, 1);
 }
 
@@ -498,16 +627,21 @@ void pvfbt_poke_end(void)
  */
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 {
+	u8 before[PVFBT_JENT_MAX - 1];
 	long i, k;
 
 	if (copy_from_kernel_nofault(buf, (void *)addr, len))
 		return -EFAULT;
-	for (i = -(PVFBT_JENT_MAX - 1); i < (long)len; i++) {
+	/* No text before addr: no jump of ours starts there. */
+	if (copy_from_kernel_nofault(before, (void *)(addr - sizeof(before)), sizeof(before)))
+		memset(before, 0, sizeof(before));
+	for (i = -(long)sizeof(before); i < (long)len; i++) {
 		struct pvfbt_site *s;
 		long n;
 
 		/* A jump that starts before addr, or a byte that can start ours. */
-		if (i >= 0 && buf[i] != 0xcc && buf[i] != 0xe9)
+		if (i < 0 ? before[sizeof(before) + i] != 0xe9 :
+			    buf[i] != 0xcc && buf[i] != 0xe9)
 			continue;
 		s = pvfbt_site_lookup(addr + i);
 		if (!s || s->lost)
@@ -533,6 +667,7 @@ int pvfbt_patch_init(void)
 
 void pvfbt_patch_exit(void)
 {
+	kvfree(sorted);
 	kvfree(queue);
 	kfree(span);
 }

@@ -168,6 +168,20 @@ static int table_rebuild(u32 bits)
 	return 0;
 }
 
+/*
+ * Room for n more sites without a rebuild on the way: one rebuild now, not
+ * one per doubling (a batch that makes every return site makes 100,000).
+ * Caller holds fbt_mutex.  A failure is no error: pvfbt_site_insert()
+ * rebuilds as it goes.
+ */
+void pvfbt_site_reserve(u32 n)
+{
+	u64 want = (u64)sites->used + n + 1;
+
+	if (2 * want > (1UL << sites->bits) && nr_sites_live + (u64)n < (1UL << SITE_BITS_MAX) / 2)
+		table_rebuild(table_bits(nr_sites_live + n));
+}
+
 int pvfbt_site_insert(struct pvfbt_site *site)
 {
 	struct site_table *t = sites;
