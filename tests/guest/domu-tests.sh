@@ -215,8 +215,4 @@ t_unload() {
 
 tests="load xl_channel footprint save_restore pause vcpu_set migrate unload"
 tests=${PVFBT_TESTS:-$tests}
-echo "KTAP version 1"
-echo "1..$(echo $tests | wc -w)"
-for t in $tests; do run "$t" "t_$t"; done
-echo "# pvfbt domU tests (migration: $migrate): $((n - fails)) passed, $fails failed"
-[ $fails = 0 ]
+ktap_run "pvfbt domU tests (migration: $migrate)" $tests

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Shared by the in-guest suites (run-tests.sh, stress.sh): KTAP reporting,
-# and the facts the tests read from pvfbt and the kernel.  Sourced; the
-# caller sets T (a scratch directory).
+# Shared by the in-guest suites (run-tests.sh, domu-tests.sh, stress.sh):
+# KTAP reporting, and the facts the tests read from pvfbt and the kernel.
+# Sourced; the caller sets T (a scratch directory).
 n=0
 fails=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
@@ -24,6 +24,18 @@ run() {
 		not_ok "$1"
 	fi
 	echo "# $1: $(($(cut -d. -f1 /proc/uptime) - start)) s"
+}
+
+# ktap_run LABEL TEST...: the KTAP header and plan, each test (its function
+# t_TEST) in turn, the summary line; false if a test failed.
+ktap_run() {
+	label=$1
+	shift
+	echo "KTAP version 1"
+	echo "1..$#"
+	for t in "$@"; do run "$t" "t_$t"; done
+	echo "# $label: $((n - fails)) passed, $fails failed"
+	[ $fails = 0 ]
 }
 
 # The number after NAME in pvfbt's summary lines, e.g. "missed steps".

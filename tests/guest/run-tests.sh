@@ -1363,8 +1363,4 @@ tests="load environment nonroot_refused bad_specs getppid_exact read_args syscal
 	list_uffd footprint cpu_hotplug pidns folded count_by timeline unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}
-echo "KTAP version 1"
-echo "1..$(echo $tests | wc -w)"
-for t in $tests; do run "$t" "t_$t"; done
-echo "# pvfbt guest tests ($guest): $((n - fails)) passed, $fails failed"
-[ $fails = 0 ]
+ktap_run "pvfbt guest tests ($guest)" $tests
