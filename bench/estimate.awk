@@ -2,7 +2,9 @@
 # The bench's estimator of per-hit costs (bench/guest-bench.sh, bench/run.sh).
 #
 # Input: one mode's "BENCH hit FN CFG V1 V2 ..." lines (ns/call of round 1,
-# 2, ...; "x" for a failed repetition), "BENCH meta ..." and "BENCH note".
+# 2, ...; "x" for a failed repetition; with "BENCH meta unit milli-getpid",
+# thousandths of a getpid call instead: callbench paired), "BENCH meta ..."
+# and "BENCH note".
 # Rounds are interleaved (round r ran every configuration once), so each
 # round gives a paired estimate:
 #   base_r  = mean of that round's baseline runs (baseline, baseline-mid, baseline2),
@@ -156,9 +158,12 @@ END {
 			env, meta["host_other_guest_samples"], meta["host_samples"], meta["host_load_median"]
 	for (f = 1; f <= nfn; f++) {
 		fn = fns[f]
-		printf "\n%s, %s: %d rounds (%s s, stop: %s); ns/call median [Q1-Q3]; +overhead over the round's baseline\n", \
-			fn, env, nr[fn], meta["seconds_" fn] != "" ? meta["seconds_" fn] : "?", meta["stop_" fn] != "" ? meta["stop_" fn] : "?"
-		printf "%-38s %-20s %-7s | %-21s | %-21s | %-21s\n", "configuration", "ns/call", "+ns", \
+		unit = meta["unit"] == "milli-getpid" ? "mgetpid" : "ns"
+		printf "\n%s, %s: %d rounds (%s s, stop: %s); %s median [Q1-Q3]; +overhead over the round's baseline%s\n", \
+			fn, env, nr[fn], meta["seconds_" fn] != "" ? meta["seconds_" fn] : "?", meta["stop_" fn] != "" ? meta["stop_" fn] : "?", \
+			unit == "ns" ? "ns/call" : "cost", \
+			unit == "ns" ? "" : " (cost in thousandths of a getpid call timed beside it: callbench paired)"
+		printf "%-38s %-20s %-7s | %-21s | %-21s | %-21s\n", "configuration", unit == "ns" ? "ns/call" : "mgetpid/call", "+" unit, \
 			"x int3 kprobe", "x BPF fentry (same v.)", "x BPF fexit (same v.)"
 		for (c = 1; c <= ncfg[fn]; c++) {
 			cfg = cfgs[fn, c]

@@ -1,6 +1,6 @@
 #!/bin/sh
 # In-guest benchmark of pvfbt against kprobes, ftrace and BPF (issue 6, 13).
-#   sh guest-bench.sh [N_GETPPID N_READ REPS [PARTS [MAX_REPS [BUDGET_S [TIGHT [INNER]]]]]]
+#   sh guest-bench.sh [N_GETPPID N_READ REPS [PARTS [MAX_REPS [BUDGET_S [TIGHT [INNER [PAIRED]]]]]]]
 # Runs as root with pvfbt.ko not loaded (it loads and unloads it).  PARTS is
 # a list of hit,arm,drain (default all three).  Results are lines
 #   BENCH <kind> ...
@@ -13,6 +13,10 @@
 # configuration runs INNER timed loops of N calls (after one warm-up) and
 # its figure is the fastest of them: a loop that the host's load slowed
 # down (an emulator thread descheduled) does not count.
+# PAIRED=1: every loop is timed against getpid(2) in pairs a few ms apart
+# (callbench ... paired) and its figure is in thousandths of a getpid call,
+# not in ns: a host whose speed swings from second to second (Xen PV under
+# TCG with other guests) swings both halves of a pair alike.
 N_GETPPID=${1:-100000}
 N_READ=${2:-100000}
 REPS=${3:-5}
@@ -21,6 +25,7 @@ MAX_REPS=${5:-$((REPS * 3))}
 BUDGET_S=${6:-300}
 TIGHT=${7:-0.10}
 INNER=${8:-3}
+PAIRED=${9:-0}
 T=/tmp/pvfbt-bench
 TR=/sys/kernel/tracing
 KP=/sys/kernel/debug/kprobes
@@ -73,6 +78,13 @@ echo "BENCH meta max_reps $MAX_REPS"
 echo "BENCH meta budget_s $BUDGET_S"
 echo "BENCH meta tight $TIGHT"
 echo "BENCH meta inner $INNER"
+if [ "$PAIRED" = 1 ]; then
+	PAIRARG=paired
+	echo "BENCH meta unit milli-getpid"
+else
+	PAIRARG=
+	echo "BENCH meta unit ns"
+fi
 load
 
 # ---------------------------------------------------------------- 1. hits
@@ -115,7 +127,7 @@ CFGS="baseline pvfbt-entry pvfbt-return pvfbt-both kprobe-int3 kprobe-opt kretpr
 # cfg FN CFG: set CFG up, run one repetition of FN, tear it down.
 cfg() {
 	fn=$1 c=$2
-	run="callbench $fn $n $INNER"
+	run="callbench $fn $n $INNER $PAIRARG"
 	case $c in
 	baseline|baseline-mid|baseline2)
 		one $fn $c $run ;;

@@ -18,7 +18,9 @@
 # noisy; rounds go on until none is, see bench/estimate.awk), BENCH_INNER (3:
 # timed loops per configuration and round, the fastest counts), BENCH_PARTS
 # (hit,arm,drain), BENCH_N_NATIVE (50000), BENCH_N_XEN (20000): calls per
-# repetition of the hit loops.
+# repetition of the hit loops, BENCH_PAIRED (0; 1: each loop timed against
+# getpid in pairs a few ms apart, figures in thousandths of a getpid call:
+# see bench/progs/callbench.c).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
@@ -40,6 +42,7 @@ max_reps=${BENCH_MAX_REPS:-15}
 budget=${BENCH_BUDGET_S:-300}
 tight=${BENCH_TIGHT:-0.10}
 inner=${BENCH_INNER:-3}
+paired=${BENCH_PAIRED:-0}
 parts=${BENCH_PARTS:-hit,arm,drain}
 
 make -s -C "$top/bench/progs"
@@ -72,7 +75,7 @@ for mode in $modes; do
 	  done ) >"$base-$mode.host" &
 	sampler=$!
 	PVFBT_VM_LOG=$base-$mode.console "$top/tests/vm/run" --"$mode" --kver "$kver" --timeout 1500 \
-		"${adds[@]}" -- sh /extra/guest-bench.sh "$n" "$n" "$reps" "$parts" "$max_reps" "$budget" "$tight" "$inner" >"$out" 2>&1 || rc=$?
+		"${adds[@]}" -- sh /extra/guest-bench.sh "$n" "$n" "$reps" "$parts" "$max_reps" "$budget" "$tight" "$inner" "$paired" >"$out" 2>&1 || rc=$?
 	kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
 	echo "BENCH meta status $rc" >>"$out"
 	hf=$base-$mode.host
