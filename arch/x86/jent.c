@@ -137,14 +137,16 @@ unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avai
 int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts)
 {
 	u16 now = 0;
+	unsigned long detour, tramp = (unsigned long)pvfbt_jent_tramp;
 	u8 buf[DETOUR_SIZE];
-	unsigned long detour;
 	struct pvfbt_insn in, first;
 	unsigned int off, w;
 	bool call = false;
 	s64 rel;
 	int n;
 
+	/* (not folded into a relocation to tramp - 5, which objtool takes for code) */
+	OPTIMIZER_HIDE_VAR(tramp);
 	if (s->slot >= 0 || len < JMP_LEN || len > PVFBT_JENT_MAX)
 		return -EINVAL;
 	n = pvfbt_slot_next2();
@@ -152,7 +154,7 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 		return n;
 	detour = pvfbt_slot_addr(n);
 	memset(buf, 0xcc, sizeof(buf));
-	rel = (s64)(unsigned long)pvfbt_jent_tramp - (s64)(detour + JMP_LEN);
+	rel = (s64)tramp - (s64)(detour + JMP_LEN);
 	if (rel != (s32)rel)
 		return -ERANGE;
 	buf[0] = 0xe8;					/* call pvfbt_jent_tramp */

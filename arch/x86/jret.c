@@ -180,18 +180,20 @@ static unsigned int site_len(const struct pvfbt_site *s)
  */
 int pvfbt_jret_prepare(struct pvfbt_site *s)
 {
+	unsigned long stub, tramp = (unsigned long)pvfbt_jret_tramp;
 	u8 buf[PVFBT_SLOT_SIZE];
-	unsigned long stub;
 	s64 rel;
 	int slot;
 
+	/* (not folded into a relocation to tramp - 10, which objtool takes for code) */
+	OPTIMIZER_HIDE_VAR(tramp);
 	if (s->slot >= 0 || !s->emulate)
 		return -EINVAL;
 	slot = pvfbt_slot_next();
 	if (slot < 0)
 		return slot;
 	stub = pvfbt_slot_addr(slot);
-	rel = (s64)(unsigned long)pvfbt_jret_tramp - (s64)(stub + 10);
+	rel = (s64)tramp - (s64)(stub + 10);
 	if (rel != (s32)rel ||
 	    (s64)stub - (s64)(s->addr + JMP_LEN) != (s32)((s64)stub - (s64)(s->addr + JMP_LEN)))
 		return -ERANGE;
