@@ -151,9 +151,17 @@ static bool filtered_out(void)
  */
 static __always_inline bool sys_user_args(const struct pt_regs *regs, u64 *ua)
 {
-	struct pt_regs u;
+	/* r10 to di: the 8 of pt_regs' 21 words that hold the six arguments */
+	struct { unsigned long r10, r9, r8, ax, cx, dx, si, di; } u;
 
-	if (copy_from_kernel_nofault(&u, (const void *)regs->di, sizeof(u)))
+#define PVFBT_AT(f)	(offsetof(struct pt_regs, f) - offsetof(struct pt_regs, r10))
+	BUILD_BUG_ON(PVFBT_AT(r9) != offsetof(typeof(u), r9) ||
+		     PVFBT_AT(r8) != offsetof(typeof(u), r8) ||
+		     PVFBT_AT(dx) != offsetof(typeof(u), dx) ||
+		     PVFBT_AT(si) != offsetof(typeof(u), si) ||
+		     PVFBT_AT(di) != offsetof(typeof(u), di));
+#undef PVFBT_AT
+	if (copy_from_kernel_nofault(&u, &((const struct pt_regs *)regs->di)->r10, sizeof(u)))
 		return false;
 	ua[0] = u.di;
 	ua[1] = u.si;
