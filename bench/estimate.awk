@@ -61,6 +61,10 @@ function label(cfg,   h, v) {
 	if (cfg == "pvfbt-entry") return "pvfbt entry (int3/call, record)"
 	if (cfg == "pvfbt-return") return "pvfbt return (record)"
 	if (cfg == "pvfbt-both") return "pvfbt entry+return (2 hits)"
+	if (cfg ~ /^pvfbt-(entry|return)-(reach|count)$/) {
+		h = cfg; sub(/^pvfbt-/, "", h); v = h; sub(/-.*/, "", h); sub(/^[^-]*-/, "", v)
+		return "  pvfbt " h ": " (v == "reach" ? "reaching pvfbt only" : "counted, no record")
+	}
 	if (cfg == "kprobe-int3") return "kprobe_events at +5, int3 (record)"
 	if (cfg == "kprobe-opt") return "kprobe_events at +5, optimizer on"
 	if (cfg == "kretprobe") return "kretprobe_events (record)"

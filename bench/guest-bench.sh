@@ -122,7 +122,12 @@ kp_note() {	# what the kernel made of probe pvb: [OPTIMIZED], [FTRACE]...
 # fexit, kprobe (at +0: through ftrace) and kretprobe, each counting hits
 # only or writing a pvfbt-sized record into a BPF ring buffer it drains.
 BPFCFGS="bpf-fentry-count bpf-fexit-count bpf-kprobe-count bpf-kretprobe-count bpf-fentry-record bpf-fexit-record bpf-kprobe-record bpf-kretprobe-record"
-CFGS="baseline pvfbt-entry pvfbt-return pvfbt-both kprobe-int3 kprobe-opt kretprobe kprobe-ftrace ftrace-function baseline-mid $BPFCFGS baseline2"
+# pvfbt-{entry,return}-{reach,count}: the same probe with pvfbt's bench
+# parameter hit_stop (trap.c) at 1, the handler returns on arrival, or 2,
+# it counts and records nothing: a hit's cost broken into reaching pvfbt,
+# pvfbt's accounting, and the record (the full pvfbt-entry/-return).
+BREAKDOWN="pvfbt-entry-reach pvfbt-entry-count pvfbt-return-reach pvfbt-return-count"
+CFGS="baseline pvfbt-entry pvfbt-return pvfbt-both $BREAKDOWN kprobe-int3 kprobe-opt kretprobe kprobe-ftrace ftrace-function baseline-mid $BPFCFGS baseline2"
 
 # cfg FN CFG: set CFG up, run one repetition of FN, tear it down.
 cfg() {
@@ -131,6 +136,12 @@ cfg() {
 	case $c in
 	baseline|baseline-mid|baseline2)
 		one $fn $c $run ;;
+	pvfbt-*-reach|pvfbt-*-count)
+		k=${c#pvfbt-}; stop=${k#*-}; k=${k%-*}
+		[ $stop = reach ] && stop=1 || stop=2
+		echo $stop >/sys/module/pvfbt/parameters/hit_stop &&
+			one $fn $c pvfbt -q -n fbt:vmlinux:$sym:$k -c "$run"
+		echo 0 >/sys/module/pvfbt/parameters/hit_stop ;;
 	pvfbt-entry|pvfbt-return|pvfbt-both)
 		k=${c#pvfbt-}
 		spec=fbt:vmlinux:$sym:$k

@@ -205,6 +205,9 @@ void pvfbt_fcall_exit(void);
 
 /* arch/x86/trap.c: the int3 mechanism, and the recording every mechanism shares */
 void pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind);
+extern int pvfbt_hit_stop;		/* bench only: see trap.c */
+#define PVFBT_HIT_STOP_REACH	1
+#define PVFBT_HIT_STOP_COUNT	2
 
 int pvfbt_arch_init(void);
 void pvfbt_arch_stop(void);

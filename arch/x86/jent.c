@@ -268,7 +268,7 @@ __visible notrace void pvfbt_jent_hit(struct pt_regs *regs, unsigned long ret)
 	n = (ret - JMP_LEN - base) / PVFBT_SLOT_SIZE;
 	preempt_disable_notrace();
 	s = pvfbt_slot_owner(n);
-	if (unlikely(!s))
+	if (unlikely(!s || READ_ONCE(pvfbt_hit_stop) == PVFBT_HIT_STOP_REACH))
 		goto out;
 	pvfbt_jump_regs(regs, s);
 	if (READ_ONCE(s->armed) & PVFBT_SITE_ENTRY)

@@ -371,6 +371,8 @@ __visible notrace void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot)
 	s = pvfbt_slot_owner(slot);
 	if (unlikely(!s))
 		goto out;
+	if (unlikely(READ_ONCE(pvfbt_hit_stop) == PVFBT_HIT_STOP_REACH))
+		goto out;
 	pvfbt_jump_regs(regs, s);
 	armed = READ_ONCE(s->armed);
 	if (armed & PVFBT_SITE_RETURN)

@@ -412,12 +412,25 @@ static __always_inline int on_guard(struct pvfbt_site *s, unsigned long off,
 }
 
 /*
+ * For the bench's breakdown of a hit (Documentation/benchmarks.md): how far
+ * a hit reached by a jump goes.  0 (the default): all of it.  1: the
+ * handler returns as soon as the trampoline has reached it (the site
+ * looked up, nothing counted).  2: it counts the hit and records nothing.
+ * Counts are not exact unless it is 0.
+ */
+int pvfbt_hit_stop;
+module_param_named(hit_stop, pvfbt_hit_stop, int, 0644);
+MODULE_PARM_DESC(hit_stop, "bench only: 0 record every hit (default); 1 jump hits stop on reaching pvfbt; 2 jump hits are counted, not recorded");
+
+/*
  * One firing reached by a jump (jret.c) or a call (fcall.c), in the probed
  * code's own context with preemption off: the int3 path's accounting and
  * recursion bound.
  */
 void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
 {
+	bool record = likely(READ_ONCE(pvfbt_hit_stop) != PVFBT_HIT_STOP_COUNT);
+
 	if (this_cpu_inc_return(hit_depth) > 1)
 		pvfbt_stat_inc(nested);
 	pvfbt_stat_inc(hits);
@@ -425,7 +438,9 @@ void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kin
 		pvfbt_stat_inc(jumped);
 	if (kind & PVFBT_HIT_CALL)
 		pvfbt_stat_inc(called);
-	if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
+	if (!record) {
+		/* hit_stop=2 */
+	} else if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
 		pvfbt_record(s, regs, kind);
 	} else {
 		/* Too deep to record: a firing dropped like a full ring's. */
