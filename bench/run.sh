@@ -18,9 +18,9 @@
 # noisy; rounds go on until none is, see bench/estimate.awk), BENCH_INNER (3:
 # timed loops per configuration and round, the fastest counts), BENCH_PARTS
 # (hit,arm,drain), BENCH_N_NATIVE (50000), BENCH_N_XEN (20000): calls per
-# repetition of the hit loops, BENCH_PAIRED (0; 1: each loop timed against
-# getpid in pairs a few ms apart, figures in thousandths of a getpid call:
-# see bench/progs/callbench.c).
+# repetition of the hit loops, BENCH_PAIRED (1: each loop timed against
+# getpid in pairs a few ms apart, figures in thousandths of a getpid call,
+# see bench/progs/callbench.c; 0: plain loops, ns per call).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
@@ -42,7 +42,7 @@ max_reps=${BENCH_MAX_REPS:-15}
 budget=${BENCH_BUDGET_S:-300}
 tight=${BENCH_TIGHT:-0.10}
 inner=${BENCH_INNER:-3}
-paired=${BENCH_PAIRED:-0}
+paired=${BENCH_PAIRED:-1}
 parts=${BENCH_PARTS:-hit,arm,drain}
 
 make -s -C "$top/bench/progs"
