@@ -413,10 +413,10 @@ static __always_inline int on_guard(struct pvfbt_site *s, unsigned long off,
 
 /*
  * For the bench's breakdown of a hit (Documentation/benchmarks.md): how far
- * a hit reached by a jump goes.  0 (the default): all of it.  1: the
- * handler returns as soon as the trampoline has reached it (the site
- * looked up, nothing counted).  2: it counts the hit and records nothing.
- * Counts are not exact unless it is 0.
+ * a hit reached by a jump or a call goes.  0 (the default): all of it.
+ * 1: a jump's handler returns as soon as the trampoline has reached it
+ * (the site looked up, nothing counted).  2: pvfbt_hit() counts the hit
+ * and records nothing.  Only 0 records.
  */
 int pvfbt_hit_stop;
 module_param_named(hit_stop, pvfbt_hit_stop, int, 0644);
@@ -429,8 +429,6 @@ MODULE_PARM_DESC(hit_stop, "bench only: 0 record every hit (default); 1 jump hit
  */
 void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
 {
-	bool record = likely(READ_ONCE(pvfbt_hit_stop) != PVFBT_HIT_STOP_COUNT);
-
 	if (this_cpu_inc_return(hit_depth) > 1)
 		pvfbt_stat_inc(nested);
 	pvfbt_stat_inc(hits);
@@ -438,13 +436,11 @@ void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kin
 		pvfbt_stat_inc(jumped);
 	if (kind & PVFBT_HIT_CALL)
 		pvfbt_stat_inc(called);
-	if (!record) {
-		/* hit_stop=2 */
-	} else if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
-		pvfbt_record(s, regs, kind);
-	} else {
+	if (this_cpu_read(hit_depth) > MAX_HIT_DEPTH) {
 		/* Too deep to record: a firing dropped like a full ring's. */
 		pvfbt_stat_inc(drops);
+	} else if (likely(READ_ONCE(pvfbt_hit_stop) != PVFBT_HIT_STOP_COUNT)) {
+		pvfbt_record(s, regs, kind);
 	}
 	this_cpu_dec(hit_depth);
 }
