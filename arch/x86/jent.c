@@ -92,14 +92,13 @@ static bool is_call(const struct pvfbt_insn *in, const u8 *b)
  * through it unwinds), and jumps to the callee.  A task asleep in the
  * callee thus never holds an address in a slot.
  */
-static unsigned int range(unsigned long addr, const u8 *b, unsigned int avail,
-			  u16 *starts, bool extab)
+unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail, u16 *starts)
 {
 	struct pvfbt_insn in;
 	unsigned int len = 0;
 	int n;
 
-	*starts = 0;
+	*starts = 0;	/* bit i: an instruction of the range starts at byte i */
 	while (len < JMP_LEN) {
 		n = pvfbt_decode(b + len, avail - len, &in);
 		if (n <= 0 || len + n > PVFBT_JENT_MAX)
@@ -110,18 +109,12 @@ static unsigned int range(unsigned long addr, const u8 *b, unsigned int avail,
 			return (s64)(s32)(addr + len + n) == (s64)(addr + len + n) ? len + n : 0;
 		if (!pvfbt_boostable(&in, b + len))
 			return 0;
-		if (extab && pvfbt_ks.search_exception_tables &&
+		if (pvfbt_ks.search_exception_tables &&
 		    pvfbt_ks.search_exception_tables(addr + len))
 			return 0;
 		len += n;
 	}
 	return len;
-}
-
-/* starts: bit i set where an instruction of the range starts. */
-unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail, u16 *starts)
-{
-	return range(addr, b, avail, starts, true);
 }
 
 /*
@@ -161,13 +154,15 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 	memcpy(buf + 1, &(s32){ (s32)rel }, 4);
 	/* The range's instructions, from detour + 5 on (w: where the next goes). */
 	for (off = 0, w = JMP_LEN; off < len; off += in.len) {
-		if (pvfbt_decode(bytes + off, len - off, &in) <= 0 || call ||
-		    (!is_call(&in, bytes + off) && !pvfbt_boostable(&in, bytes + off)))
+		if (pvfbt_decode(bytes + off, len - off, &in) <= 0 || call)
+			return -EINVAL;
+		call = is_call(&in, bytes + off);
+		if (!call && !pvfbt_boostable(&in, bytes + off))
 			return -EINVAL;
 		now |= 1 << off;
 		if (!off)
 			first = in;
-		if (is_call(&in, bytes + off)) {
+		if (call) {
 			/* push $return address; jmp callee */
 			unsigned long ret = s->addr + off + in.len;
 
@@ -182,7 +177,6 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 			buf[w + 5] = 0xe9;
 			memcpy(buf + w + 6, &(s32){ (s32)rel }, 4);
 			w += 10;
-			call = true;
 			continue;
 		}
 		if (w + in.len > sizeof(buf))
