@@ -95,16 +95,18 @@ static void do_sync_core(void *info)
 }
 
 /*
- * The addresses of every kprobe, sorted, taken when text_mutex is taken:
- * while pvfbt holds kprobe_mutex too, no kprobe can be added, armed,
- * optimised or removed, so the list is the truth until pvfbt_text_unlock(),
- * and asking it whether a site is another tool's costs a binary search of
- * what is nearly always an empty list.  Without kprobes' table (ksyms.c), or
+ * The addresses of every kprobe, sorted, read at the first ownership
+ * question after text_mutex is taken: while pvfbt holds kprobe_mutex too,
+ * no kprobe can be added, armed, optimised or removed, so the list is the
+ * truth until pvfbt_text_unlock(), and asking it whether a site is another
+ * tool's costs a binary search of what is nearly always an empty list.  Without kprobes' table (ksyms.c), or
  * with more kprobes than fit, each address is looked up (get_kprobe()).
  */
 #define KP_SNAP_MAX	256
+#define KP_LOOKUP	(-1)	/* no list: look each address up */
+#define KP_NOT_YET	(-2)	/* the list is taken at the first question */
 static unsigned long kp_snap[KP_SNAP_MAX];	/* under text_mutex */
-static int kp_nr;				/* -1: no list, look up */
+static int kp_nr;				/* or KP_LOOKUP, KP_NOT_YET */
 static struct task_struct *kp_owner;		/* who holds the list */
 
 static int cmp_ulong(const void *a, const void *b);
@@ -114,14 +116,14 @@ static void kp_snapshot(void)
 	unsigned int i;
 	struct kprobe *p;
 
-	kp_nr = -1;
+	kp_nr = KP_LOOKUP;
 	if (!pvfbt_ks.kprobe_mutex)
 		return;
 	kp_nr = 0;
 	for (i = 0; i < pvfbt_ks.kprobe_table_size && kp_nr >= 0; i++)
 		hlist_for_each_entry(p, &pvfbt_ks.kprobe_table[i], hlist) {
 			if (kp_nr == KP_SNAP_MAX) {
-				kp_nr = -1;
+				kp_nr = KP_LOOKUP;
 				break;
 			}
 			kp_snap[kp_nr++] = (unsigned long)p->addr;
@@ -141,7 +143,8 @@ void pvfbt_text_lock(void)
 	if (pvfbt_ks.kprobe_mutex)
 		mutex_lock(pvfbt_ks.kprobe_mutex);
 	mutex_lock(pvfbt_ks.text_mutex);
-	kp_snapshot();
+	/* Most holds (the analysis of one function) never ask: no list yet. */
+	kp_nr = KP_NOT_YET;
 	WRITE_ONCE(kp_owner, current);
 }
 
@@ -256,7 +259,7 @@ static u8 *alias_of(struct alias *al, unsigned long a)
 {
 	unsigned long page = a & PAGE_MASK;
 
-	if (page != al->last || !al->last) {
+	if (page != al->last) {		/* (last is 0 at first: never a text page) */
 		unsigned long *p = bsearch(&page, al->va, al->n, sizeof(*al->va), cmp_ulong);
 
 		al->last = page;
@@ -482,7 +485,7 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
  * bytes)?  kprobes adds a probe to its table before it writes a byte, and
  * writes under text_mutex: a caller that holds text_mutex sees every probe
  * whose bytes can be in the text.  Inside pvfbt_text_lock() this asks the
- * list taken with the lock (kp_snapshot()); elsewhere get_kprobe(), address
+ * list read once per hold (kp_snapshot()); elsewhere get_kprobe(), address
  * by address.  Without get_kprobe() every address counts as owned.
  */
 bool pvfbt_foreign(unsigned long addr)
@@ -496,6 +499,8 @@ bool pvfbt_foreign_range(unsigned long addr, unsigned int len)
 	unsigned long a;
 	bool found = false;
 
+	if (READ_ONCE(kp_owner) == current && kp_nr == KP_NOT_YET)
+		kp_snapshot();
 	if (READ_ONCE(kp_owner) == current && kp_nr >= 0) {
 		int lo = 0, hi = kp_nr;	/* the first kprobe at or after addr - 4 */
 
