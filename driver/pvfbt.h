@@ -122,6 +122,7 @@ struct pvfbt_site {
 	u8 jent;		/* a jump entry: two slots hold its detour (jent.c) */
 	u8 jent_len;		/* the bytes the detour runs out of line */
 	u8 jent_wait;		/* armed by int3, to become the jump (jent.c) */
+	u8 fresh;		/* made by the enable under way (provider/arm.c) */
 	u32 jent_gen;		/* when its int3 was armed (jent.c) */
 	u8 code[16];		/* the original bytes: the instruction's, or a
 				 * jump entry's jent_len */
@@ -212,7 +213,8 @@ extern int pvfbt_hit_stop;		/* bench only: see trap.c */
 int pvfbt_arch_init(void);
 void pvfbt_arch_stop(void);
 void pvfbt_arch_exit(void);
-int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int avail);
+int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes,
+		       const struct pvfbt_insn *in);
 int pvfbt_site_insert(struct pvfbt_site *site);
 void pvfbt_site_reserve(u32 n);
 void pvfbt_site_remove(struct pvfbt_site *site);
@@ -223,6 +225,7 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
 void pvfbt_text_lock(void);
 void pvfbt_text_unlock(void);
 void pvfbt_poke_begin(void);
+void pvfbt_poke_reserve(u32 n);
 int pvfbt_poke_int3(struct pvfbt_site *site, bool arm);
 bool pvfbt_foreign(unsigned long addr);
 bool pvfbt_foreign_range(unsigned long addr, unsigned int len);
@@ -243,6 +246,8 @@ bool pvfbt_cond_true(u8 cc, unsigned long flags);
 bool pvfbt_addr_in_self(unsigned long addr);
 u32 pvfbt_slots_used(void);
 u32 pvfbt_sites_live(u32 *emulated, u32 *boosted);
+void pvfbt_site_set_armed(struct pvfbt_site *site, u8 armed);
+bool pvfbt_sites_in_text(void);
 int pvfbt_trap_roots(unsigned long *v, int max);
 int pvfbt_die_callbacks(unsigned long *v, int max);
 u32 pvfbt_slots_max(void);

@@ -11,10 +11,12 @@
  * A site is made from the live text, under text_mutex, and only if that
  * text is what the analysis found: no kprobe on the instruction or in the
  * four bytes before it (an optimised kprobe's jmp), no foreign int3, and
- * for a return site still a return or a tail call.  Its original bytes are
- * kept: every later write checks them (pvfbt_poke_int3()).
+ * for a return site still a return, or for a tail call still a jump (the
+ * analysis looked its target up: rflags, RET_TAIL).  Its original bytes
+ * are kept: every later write checks them (pvfbt_poke_int3()).
  */
-static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
+static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
+				   u32 rflags, struct pvfbt_site *mem)
 {
 	struct pvfbt_site *s = pvfbt_site_lookup(a);
 	unsigned int avail = min_t(unsigned long, sizeof(s->code), part_end(f, a) - a);
@@ -33,9 +35,10 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 		return ERR_PTR(-EFAULT);
 	if (bytes[0] == 0xcc || pvfbt_foreign(a) ||
 	    pvfbt_decode(bytes, avail, &in) < 0 ||
-	    (kind == PVFBT_SITE_RETURN && !fbt_is_return(&in, a) && !fbt_is_tailcall(&in, a, f)))
+	    (kind == PVFBT_SITE_RETURN && !(rflags & RET_TAIL ? fbt_is_branch(&in) :
+						    fbt_is_return(&in, a))))
 		return ERR_PTR(-EBUSY);
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = mem ?: kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->addr = a;
@@ -57,33 +60,35 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind)
 	    f->jent_len <= avail && pvfbt_jret_enabled())
 		err = pvfbt_jent_prepare(s, bytes, f->jent_len, f->jent_starts);
 	if (err)
-		err = pvfbt_site_prepare(s, bytes, avail);
+		err = pvfbt_site_prepare(s, bytes, &in);
 	/*
 	 * A return (not a tail call, not the entry site) in one of the
-	 * 5-byte forms that no patched text overlaps: reached by a jump when
-	 * armed (jret.c).  Without a stub it stays an int3 site.
+	 * 5-byte forms that no patched text overlaps (RET_JUMP: the analysis
+	 * checked the address): reached by a jump when armed (jret.c).
+	 * Without a stub it stays an int3 site.
 	 */
-	if (!err && kind == PVFBT_SITE_RETURN && a != f->entry_addr &&
-	    fbt_is_return(&in, a) && pvfbt_jret_shape(a, bytes, avail, &in) &&
-	    !fbt_reserved(a, 5))
+	if (!err && kind == PVFBT_SITE_RETURN && a != f->entry_addr && (rflags & RET_JUMP) &&
+	    fbt_is_return(&in, a) && pvfbt_jret_shape(a, bytes, avail, &in))
 		pvfbt_jret_prepare(s);
 	if (!err)
 		err = pvfbt_site_insert(s);
+	/* Its text was checked just now, under this hold of text_mutex. */
+	s->fresh = 1;
 	if (err) {
 		pvfbt_site_release_slot(s);
-		kfree(s);
+		if (s != mem)
+			kfree(s);
 		return ERR_PTR(err);
 	}
 	return s;
 }
 
-/* Undo get_site() of a site that was never armed nor published. */
+/* Undo get_site() of a return site that was never armed nor published. */
 static void put_new_site(struct pvfbt_site *s)
 {
 	if (s->live)
 		pvfbt_site_remove(s);
 	pvfbt_site_release_slot(s);
-	kfree(s);
 }
 
 /*
@@ -98,7 +103,8 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 
 	if (!ret) {
 		if (!f->entry) {
-			struct pvfbt_site *s = get_site(f, f->entry_addr, PVFBT_SITE_ENTRY);
+			struct pvfbt_site *s = get_site(f, f->entry_addr, PVFBT_SITE_ENTRY,
+							0, NULL);
 
 			if (IS_ERR(s)) {
 				if (PTR_ERR(s) == -EBUSY)
@@ -112,12 +118,14 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 	}
 	if (f->rets)
 		return 0;
-	v = kcalloc(f->nret, sizeof(*v), GFP_KERNEL);
+	/* The sites in one block after their pointers (fbt_rets_block()). */
+	v = kvzalloc(f->nret * (sizeof(*v) + sizeof(**v)), GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < f->nret; i++) {
 		unsigned long a = ret_addr(f, i);
-		struct pvfbt_site *s = get_site(f, a, PVFBT_SITE_RETURN);
+		struct pvfbt_site *s = get_site(f, a, PVFBT_SITE_RETURN, ret_flags(f, i),
+						(struct pvfbt_site *)(v + f->nret) + i);
 
 		if (IS_ERR(s)) {
 			/*
@@ -130,7 +138,10 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 					put_new_site(v[j]);
 				else
 					v[j]->kinds &= ~PVFBT_SITE_RETURN;
-			kfree(v);
+			/* A lookup from trap context may still read them. */
+			if (i)
+				synchronize_rcu();
+			kvfree(v);
 			if (PTR_ERR(s) == -EBUSY)
 				fbt_set_foreign(&f->return_reason);
 			return PTR_ERR(s);
@@ -143,18 +154,38 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 	return 0;
 }
 
-/* Would arming (or disarming) change only bytes pvfbt owns? */
+/*
+ * Would arming (or disarming) change only bytes pvfbt owns?  A site made
+ * by this enable (fresh) was read and checked under the same hold of
+ * text_mutex, and nothing is written before the batch: no second look.
+ */
+static bool site_text_ok(struct pvfbt_site *s, bool arm)
+{
+	return (s->armed && arm) || s->fresh || pvfbt_site_text_ok(s, arm);
+}
+
 static bool probe_text_ok(struct fbt_func *f, bool ret, bool arm)
 {
 	u32 j;
 
 	if (!ret)
-		return !f->entry || (f->entry->armed && arm) ||
-		       f->entry->fcall == FCALL_PENDING || pvfbt_site_text_ok(f->entry, arm);
+		return !f->entry || f->entry->fcall == FCALL_PENDING ||
+		       site_text_ok(f->entry, arm);
 	for (j = 0; f->rets && j < f->nret; j++)
-		if (!(f->rets[j]->armed && arm) && !pvfbt_site_text_ok(f->rets[j], arm))
+		if (!site_text_ok(f->rets[j], arm))
 			return false;
 	return true;
+}
+
+/* The enable is over: its sites are no longer fresh. */
+static void probe_unfresh(struct fbt_func *f)
+{
+	u32 j;
+
+	if (f->entry)
+		f->entry->fresh = 0;
+	for (j = 0; f->rets && j < f->nret; j++)
+		f->rets[j]->fresh = 0;
 }
 
 /*
@@ -184,7 +215,7 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 		WRITE_ONCE(s->sysargs, on ? sysargs : 0);
 	if (old == new)
 		return;
-	WRITE_ONCE(s->armed, new);
+	pvfbt_site_set_armed(s, new);
 	/*
 	 * The text changes when the probes the site's own text serves go
 	 * from none to some or back: an entry armed through ftrace has no
@@ -195,7 +226,7 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 	 */
 	if (!text_kinds(s, old) != !text_kinds(s, new) &&
 	    pvfbt_poke_site(s, on) && on)
-		WRITE_ONCE(s->armed, old);
+		pvfbt_site_set_armed(s, old);
 }
 
 /*
@@ -223,7 +254,7 @@ static void fcall_fallback(u32 n, u32 *done)
 			continue;
 		if (pvfbt_site_text_ok(s, true) && !pvfbt_poke_site(s, true))
 			continue;
-		WRITE_ONCE(s->armed, s->armed & ~PVFBT_SITE_ENTRY);
+		pvfbt_site_set_armed(s, s->armed & ~PVFBT_SITE_ENTRY);
 		fbt_nr_armed--;
 		if (done && *done)
 			(*done)--;
@@ -418,6 +449,8 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	}
 	pvfbt_site_reserve(nnew);
 	pvfbt_poke_begin();
+	/* Roughly the writes to come: new sites' slots, then int3s. */
+	pvfbt_poke_reserve(2 * nnew + 3 * count);
 	for (i = 0; i < count && enable; i++) {
 		err = make_sites(fbt_funcs[ids[i] / 2], ids[i] / 2, ids[i] & 1);
 		if (err)
@@ -480,6 +513,8 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			    fbt_funcs[ids[i] / 2]->entry->fcall == FCALL_PENDING)
 				fbt_funcs[ids[i] / 2]->entry->fcall = 0;
 	}
+	for (i = 0; i < count && enable; i++)
+		probe_unfresh(fbt_funcs[ids[i] / 2]);
 	pvfbt_poke_end();
 	fbt_call_entries_sync(done);
 	if (!enable)

@@ -424,12 +424,10 @@ static void free_sites(struct fbt_func *f)
 		pvfbt_site_remove(f->rets[j]);
 		pvfbt_site_release_slot(f->rets[j]);
 	}
-	/* A site shared by entry and return is freed once. */
-	for (j = 0; f->rets && j < f->nret; j++)
-		if (f->rets[j] != f->entry)
-			kfree(f->rets[j]);
-	kfree(f->entry);
-	kfree(f->rets);
+	/* The return sites go with their block; a shared site is freed once. */
+	if (f->entry && !fbt_rets_block(f, f->entry))
+		kfree(f->entry);
+	kvfree(f->rets);
 	f->entry = NULL;
 	f->rets = NULL;
 }

@@ -128,9 +128,28 @@ static inline unsigned long part_end(const struct fbt_func *f, unsigned long a)
 	return f->addr + f->size;
 }
 
+/*
+ * A return probe's sites live in one block after their pointers, made and
+ * freed with it (arm.c, catalogue.c): one allocation per function.  A
+ * pointer leads outside the block only to the entry site, when the
+ * function's first instruction returns.
+ */
+static inline bool fbt_rets_block(const struct fbt_func *f, const struct pvfbt_site *s)
+{
+	const struct pvfbt_site *b = (const struct pvfbt_site *)(f->rets + f->nret);
+
+	return f->rets && s >= b && s < b + f->nret;
+}
+
 static inline bool ret_jump(const struct fbt_func *f, u32 i)
 {
 	return f->ret_off[i] & RET_JUMP;
+}
+
+/* What the analysis found of return site i: RET_TAIL, RET_JUMP. */
+static inline u32 ret_flags(const struct fbt_func *f, u32 i)
+{
+	return f->ret_off[i] & (RET_TAIL | RET_JUMP);
 }
 
 
@@ -155,6 +174,13 @@ int fbt_compute_trap_path(void);
 void fbt_compute_hot(void);
 void fbt_refresh_foreign(void);
 bool fbt_is_return(const struct pvfbt_insn *in, unsigned long a);
+
+/* A jump that can be a tail call (fbt_is_tailcall() says which ones are). */
+static inline bool fbt_is_branch(const struct pvfbt_insn *in)
+{
+	return pvfbt_is_jmp_reg(in) || in->cls == PVFBT_CLS_JMP_REL ||
+	       in->cls == PVFBT_CLS_JCC_REL;
+}
 bool fbt_is_tailcall(const struct pvfbt_insn *in, unsigned long a, const struct fbt_func *f);
 bool fbt_reserved(unsigned long a, unsigned int len);
 void fbt_set_foreign(u16 *reason);

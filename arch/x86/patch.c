@@ -35,6 +35,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/log2.h>
 #include <linux/bsearch.h>
 #include <linux/vmalloc.h>
 #include <linux/uaccess.h>
@@ -438,16 +439,42 @@ static void write_batch(struct poke *q, u32 n)
 	alias_unmap(&al);
 }
 
+/* Room for cap writes in the queue (and the ordering buffer); false if none. */
+static bool queue_grow(u32 cap)
+{
+	struct poke *q = kvmalloc_array(cap, sizeof(*q), GFP_KERNEL);
+
+	if (!q)
+		return false;
+	memcpy(q, queue, nr_queued * sizeof(*q));
+	kvfree(queue);
+	queue = q;
+	cap_queued = cap;
+	kvfree(sorted);	/* without it, sort() in place */
+	sorted = kvmalloc_array(cap, sizeof(*sorted), GFP_KERNEL);
+	return true;
+}
+
+/*
+ * Room for n more writes, grown once rather than by doubling as they come
+ * (an enable that makes every return site queues 200,000).  A failure is
+ * no error: queue_write() grows as it goes.
+ */
+void pvfbt_poke_reserve(u32 n)
+{
+	u64 want = (u64)nr_queued + n;
+
+	if (want > cap_queued && want <= U32_MAX / 2)
+		queue_grow(roundup_pow_of_two(want));
+}
+
 static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 order,
 			u8 phase, bool twice)
 {
 	struct poke *p;
 
 	if (nr_queued == cap_queued) {
-		u32 cap = cap_queued ? cap_queued * 2 : 4096;
-		struct poke *q = kvmalloc_array(cap, sizeof(*q), GFP_KERNEL);
-
-		if (!q) {
+		if (!queue_grow(cap_queued ? cap_queued * 2 : 4096)) {
 			/* No room to queue: apply what we have, then go on. */
 			write_batch(queue, nr_queued);
 			nr_queued = 0;
@@ -460,13 +487,6 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 				write_batch(&one, 1);
 				return;
 			}
-		} else {
-			memcpy(q, queue, nr_queued * sizeof(*q));
-			kvfree(queue);
-			queue = q;
-			cap_queued = cap;
-			kvfree(sorted);	/* without it, sort() in place */
-			sorted = kvmalloc_array(cap, sizeof(*sorted), GFP_KERNEL);
 		}
 	}
 	p = &queue[nr_queued];
@@ -625,10 +645,12 @@ void pvfbt_poke_end(void)
  * Read live text as it would be without pvfbt: the original byte of every
  * armed int3 site of ours replaces its int3 (a site's instruction never
  * starts with int3), the original bytes every jump of ours covers (5, or
- * a jump entry's range, whose tail is int3 while the jump is there).  Callers hold
- * fbt_mutex and read outside a batch (or before its first write), where a
- * site's int3 is in the text exactly when the site is armed, and its jump
- * exactly when it is jumped.
+ * a jump entry's range, whose tail is int3 while the jump is there).
+ * Callers hold fbt_mutex and read outside a batch (or before its first
+ * write), where a site's int3 is in the text exactly when the site is
+ * armed, and its jump exactly when it is jumped: with no site armed and
+ * none jumped (an enable from rest, the catalogue's first analysis), the
+ * live text is the answer and no site is looked up.
  */
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 {
@@ -637,6 +659,9 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 
 	if (copy_from_kernel_nofault(buf, (void *)addr, len))
 		return -EFAULT;
+	/* No site armed, none a jump: the text holds no byte of pvfbt's. */
+	if (!pvfbt_sites_in_text())
+		return 0;
 	/* No text before addr: no jump of ours starts there. */
 	if (copy_from_kernel_nofault(before, (void *)(addr - sizeof(before)), sizeof(before)))
 		memset(before, 0, sizeof(before));

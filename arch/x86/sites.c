@@ -255,6 +255,24 @@ void pvfbt_site_release_slot(struct pvfbt_site *site)
 	site->slot = -1;
 }
 
+/*
+ * Sites with some probe armed: their int3 (or jump) is in the text, or
+ * queued to be.  Every change of a site's armed set goes through here.
+ */
+static u32 nr_sites_armed;
+
+void pvfbt_site_set_armed(struct pvfbt_site *site, u8 armed)
+{
+	nr_sites_armed += !site->armed - !armed;
+	WRITE_ONCE(site->armed, armed);
+}
+
+/* Could the text hold a byte of pvfbt's (pvfbt_read_text())?  Under fbt_mutex. */
+bool pvfbt_sites_in_text(void)
+{
+	return nr_sites_armed || pvfbt_jret_sites();
+}
+
 u32 pvfbt_sites_live(u32 *emulated, u32 *boosted)
 {
 	*emulated = READ_ONCE(nr_sites_emulated);

@@ -220,10 +220,12 @@ static int indirect_reg(const struct pvfbt_site *s)
 
 /*
  * Decide how a site resumes and, for a stepped one, fill its slot.
- * bytes[] holds the original instruction bytes (at least insn length).
+ * bytes[] holds the original instruction bytes (at least insn length),
+ * decoded: what pvfbt_decode() made of them.
  * Called under the fbt mutex, before the site is armed.
  */
-int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int avail)
+int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes,
+		       const struct pvfbt_insn *decoded)
 {
 	struct pvfbt_insn *in = &site->insn;
 	u8 buf[PVFBT_SLOT_SIZE];
@@ -231,8 +233,7 @@ int pvfbt_site_prepare(struct pvfbt_site *site, const u8 *bytes, unsigned int av
 	s64 disp;
 	u32 n;
 
-	if (pvfbt_decode(bytes, avail, in) < 0)
-		return -EINVAL;
+	*in = *decoded;
 	site->orig = bytes[0];
 	site->slot = -1;
 	site->boost = 0;
