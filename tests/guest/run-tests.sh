@@ -411,6 +411,34 @@ t_shapes() {
 	no_missed_steps $T/s
 }
 
+# A function whose first instruction returns has one site for both of its
+# probes.  Made by the return probe first (in the block that holds a return
+# probe's sites), then taken by the entry probe, it is freed once when its
+# module goes (a wrong free is a slab report on the console, which fails
+# the run), and made anew when the module comes back.
+t_shared_site() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	R=/sys/kernel/debug/pvfbt_test/run
+	echo "echo 'justret 7 200' >$R; cat $R" >$T/ss.sh
+	rmmod pvfbt && insmod /pvfbt.ko $INSMOD_ARGS
+	for round in 1 2; do
+		pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_justret:return' -c "sh $T/ss.sh" >$T/ss.r$round 2>&1
+		cat $T/ss.r$round
+		grep -q 'justret 7 200 7 ok' $T/ss.r$round || fail "round $round: justret returned a wrong value"
+		[ "$(count_of $T/ss.r$round fbt:pvfbt_test:pvfbt_test_justret:return)" = 200 ] ||
+			fail "round $round: return probe alone"
+		pvfbt --count -n 'fbt:pvfbt_test:pvfbt_test_justret:' -c "sh $T/ss.sh" >$T/ss.b$round 2>&1
+		cat $T/ss.b$round
+		for k in entry return; do
+			[ "$(count_of $T/ss.b$round fbt:pvfbt_test:pvfbt_test_justret:$k)" = 200 ] ||
+				fail "round $round: $k with both probes"
+		done
+		rmmod pvfbt_test || fail "rmmod pvfbt_test ($round)"
+		insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test ($round)"
+	done
+	pvfbt --status | grep -q '^probes armed: *0$' || fail "probes left armed"
+}
+
 # Return sites are "jmp <return thunk>" or "ret; int3", as the CPU's
 # mitigations make the kernel patch them at boot.  make check's
 # return-thunk cell boots a CPU model that keeps the thunk and says so
@@ -1362,7 +1390,7 @@ t_timeline() {
 	grep -q " 0 dropped," $T/tl || fail "drops"
 }
 
-tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes return_form jump_returns jump_entries call_entries
+tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes shared_site return_form jump_returns jump_entries call_entries
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
 	module_lifecycle foreign_return coexist db_context foreign_step
 	list_uffd footprint cpu_hotplug pidns folded count_by timeline unload"

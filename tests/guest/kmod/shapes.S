@@ -47,6 +47,14 @@ SYM_FUNC_START(pvfbt_test_leaf)
 	RET
 SYM_FUNC_END(pvfbt_test_leaf)
 
+/*
+ * void pvfbt_test_justret(void): its first instruction returns, so its
+ * entry site is its return site (one site for both probes).
+ */
+SYM_FUNC_START(pvfbt_test_justret)
+	RET
+SYM_FUNC_END(pvfbt_test_justret)
+
 /* long pvfbt_test_jcc(long x): entry is a conditional jump; x ? 7 : 9. */
 SYM_FUNC_START(pvfbt_test_jcc)
 	test	%rdi, %rdi

@@ -20,6 +20,7 @@ long pvfbt_test_multiret(long sel);
 long pvfbt_test_riprel(long x);
 long pvfbt_test_call(long x);
 long pvfbt_test_jcc(long x);
+void pvfbt_test_justret(void);
 long pvfbt_test_jcc2(long x);
 extern long pvfbt_test_var;
 long pvfbt_test_push_rbx(long x);
@@ -52,6 +53,14 @@ static long expect_multiret(long x) { return x == 1 ? 101 : x == 2 ? 102 : 100; 
 static long expect_riprel(long x) { return pvfbt_test_var + x; }
 static long expect_call(long x) { return 2 * x + 1; }
 static long expect_jcc(long x) { return x ? 7 : 9; }
+
+static noinline long call_justret(long x)
+{
+	pvfbt_test_justret();
+	return x;
+}
+
+static long expect_justret(long x) { return x; }
 
 /* jz at entry: the flags come from the caller; set ZF from x first. */
 static noinline long call_jcc2(long x)
@@ -107,6 +116,7 @@ static const struct shape {
 	{ "riprel", pvfbt_test_riprel, expect_riprel },
 	{ "call", pvfbt_test_call, expect_call },
 	{ "jcc", pvfbt_test_jcc, expect_jcc },
+	{ "justret", call_justret, expect_justret },
 	{ "jcc2", call_jcc2, expect_jcc2 },
 	{ "push_rbx", call_push_rbx, expect_push },
 	{ "push_r12", call_push_r12, expect_push },
