@@ -188,7 +188,8 @@ void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot);
 /* arch/x86/jent.c: entries reached by a jump */
 #define PVFBT_JENT_MAX	16	/* bytes a detour runs out of line, at most */
 unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avail, u16 *starts);
-int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts);
+int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts,
+		       const struct pvfbt_insn *decoded);
 void pvfbt_jent_armed(struct pvfbt_site *s);
 u32 pvfbt_jent_gen(void);
 u32 pvfbt_jent_waiting(void);

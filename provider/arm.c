@@ -58,7 +58,7 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	s->slot = -1;
 	if (kind == PVFBT_SITE_ENTRY && a == f->entry_addr && f->jent_len &&
 	    f->jent_len <= avail && pvfbt_jret_enabled())
-		err = pvfbt_jent_prepare(s, bytes, f->jent_len, f->jent_starts);
+		err = pvfbt_jent_prepare(s, bytes, f->jent_len, f->jent_starts, &in);
 	if (err)
 		err = pvfbt_site_prepare(s, bytes, &in);
 	/*

@@ -118,8 +118,9 @@ unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avai
 }
 
 /*
- * Make a prepared entry site (its first instruction decoded, no slot yet)
- * a jump entry over len bytes, its detour queued into two fresh slots.
+ * Make a new entry site (no slot yet) a jump entry over len bytes, its
+ * detour queued into two fresh slots.  decoded is the caller's decoding of
+ * the first instruction in bytes.
  * len and starts are what pvfbt_jent_range() found when the function was
  * analysed; bytes, the live text, must still be those instructions, each
  * one boostable but for a last direct call (the exception tables, a
@@ -127,7 +128,8 @@ unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avai
  * cheap).  Under fbt_mutex and text_mutex, before the site is published.
  * An error (-EINVAL: not that range) leaves the site as it was.
  */
-int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts)
+int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts,
+		       const struct pvfbt_insn *decoded)
 {
 	u16 now = 0;
 	unsigned long detour, tramp = (unsigned long)pvfbt_jent_tramp;
@@ -154,7 +156,11 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 	memcpy(buf + 1, &(s32){ (s32)rel }, 4);
 	/* The range's instructions, from detour + 5 on (w: where the next goes). */
 	for (off = 0, w = JMP_LEN; off < len; off += in.len) {
-		if (pvfbt_decode(bytes + off, len - off, &in) <= 0 || call)
+		if (!off)
+			in = *decoded;
+		else if (pvfbt_decode(bytes + off, len - off, &in) <= 0)
+			return -EINVAL;
+		if (in.len > len - off || call)
 			return -EINVAL;
 		call = is_call(&in, bytes + off);
 		if (!call && !pvfbt_boostable(&in, bytes + off))

@@ -59,6 +59,7 @@ struct poke {
 static struct poke *queue;	/* under text_mutex */
 static struct poke *sorted;	/* cap_queued, for write_batch(); or NULL */
 static u32 nr_queued, cap_queued;
+#define QUEUE_KEEP	4096	/* a queue this big or smaller stays between batches */
 
 static bool poke_alias = true;
 module_param(poke_alias, bool, 0644);
@@ -446,7 +447,8 @@ static bool queue_grow(u32 cap)
 
 	if (!q)
 		return false;
-	memcpy(q, queue, nr_queued * sizeof(*q));
+	if (nr_queued)
+		memcpy(q, queue, nr_queued * sizeof(*q));
 	kvfree(queue);
 	queue = q;
 	cap_queued = cap;
@@ -474,7 +476,7 @@ static void queue_write(unsigned long addr, const void *bytes, size_t len, u8 or
 	struct poke *p;
 
 	if (nr_queued == cap_queued) {
-		if (!queue_grow(cap_queued ? cap_queued * 2 : 4096)) {
+		if (!queue_grow(cap_queued ? cap_queued * 2 : QUEUE_KEEP)) {
 			/* No room to queue: apply what we have, then go on. */
 			write_batch(queue, nr_queued);
 			nr_queued = 0;
@@ -637,6 +639,14 @@ void pvfbt_poke_end(void)
 {
 	write_batch(queue, nr_queued);
 	nr_queued = 0;
+	/* A big batch's queue (8 MiB for every entry) goes with it. */
+	if (cap_queued > QUEUE_KEEP) {
+		kvfree(queue);
+		kvfree(sorted);
+		queue = NULL;
+		sorted = NULL;
+		cap_queued = 0;
+	}
 	pvfbt_text_unlock();
 	on_each_cpu(do_sync_core, NULL, 1);
 }
