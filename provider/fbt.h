@@ -136,9 +136,12 @@ static inline unsigned long part_end(const struct fbt_func *f, unsigned long a)
  */
 static inline bool fbt_rets_block(const struct fbt_func *f, const struct pvfbt_site *s)
 {
-	const struct pvfbt_site *b = (const struct pvfbt_site *)(f->rets + f->nret);
+	const struct pvfbt_site *b;
 
-	return f->rets && s >= b && s < b + f->nret;
+	if (!f->rets)
+		return false;
+	b = (const struct pvfbt_site *)(f->rets + f->nret);
+	return s >= b && s < b + f->nret;
 }
 
 static inline bool ret_jump(const struct fbt_func *f, u32 i)
