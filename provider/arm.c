@@ -64,11 +64,12 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	/*
 	 * A return (not a tail call, not the entry site) in one of the
 	 * 5-byte forms that no patched text overlaps (RET_JUMP: the analysis
-	 * checked the address): reached by a jump when armed (jret.c).
-	 * Without a stub it stays an int3 site.
+	 * found a return there and checked the address; the check above, that
+	 * it still is one): reached by a jump when armed (jret.c).  Without a
+	 * stub it stays an int3 site.
 	 */
 	if (!err && kind == PVFBT_SITE_RETURN && a != f->entry_addr && (rflags & RET_JUMP) &&
-	    fbt_is_return(&in, a) && pvfbt_jret_shape(a, bytes, avail, &in))
+	    pvfbt_jret_shape(a, bytes, avail, &in))
 		pvfbt_jret_prepare(s);
 	if (!err)
 		err = pvfbt_site_insert(s);

@@ -134,7 +134,7 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 	u16 now = 0;
 	unsigned long detour, tramp = (unsigned long)pvfbt_jent_tramp;
 	u8 buf[DETOUR_SIZE];
-	struct pvfbt_insn in, first;
+	struct pvfbt_insn in;
 	unsigned int off, w;
 	bool call = false;
 	s64 rel;
@@ -166,8 +166,6 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 		if (!call && !pvfbt_boostable(&in, bytes + off))
 			return -EINVAL;
 		now |= 1 << off;
-		if (!off)
-			first = in;
 		if (call) {
 			/* push $return address; jmp callee */
 			unsigned long ret = s->addr + off + in.len;
@@ -212,7 +210,7 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 	pvfbt_poke_bytes((void *)detour, buf, PVFBT_SLOT_SIZE);
 	pvfbt_poke_bytes((void *)(detour + PVFBT_SLOT_SIZE), buf + PVFBT_SLOT_SIZE,
 			 PVFBT_SLOT_SIZE);
-	s->insn = first;
+	s->insn = *decoded;
 	s->orig = bytes[0];
 	s->target = 0;
 	s->ind_reg = -1;

@@ -101,8 +101,9 @@ static void do_sync_core(void *info)
  * question after text_mutex is taken: while pvfbt holds kprobe_mutex too,
  * no kprobe can be added, armed, optimised or removed, so the list is the
  * truth until pvfbt_text_unlock(), and asking it whether a site is another
- * tool's costs a binary search of what is nearly always an empty list.  Without kprobes' table (ksyms.c), or
- * with more kprobes than fit, each address is looked up (get_kprobe()).
+ * tool's costs a binary search of what is nearly always an empty list.
+ * Without kprobes' table (ksyms.c), or with more kprobes than fit, each
+ * address is looked up (get_kprobe()).
  */
 #define KP_SNAP_MAX	256
 #define KP_LOOKUP	(-1)	/* no list: look each address up */
