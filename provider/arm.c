@@ -84,6 +84,71 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	return s;
 }
 
+/*
+ * Sites come from chunks, many to one allocation: an entry site, or a
+ * return probe's block (its pointers and sites, fbt_rets_block()).  An
+ * enable of every entry makes 36,000 sites and one of every return 36,000
+ * blocks; one allocation each was a tenth of the enable under TCG.  A chunk
+ * is freed with the last thing taken from it (fbt_chunk_free(), when their
+ * function goes: the caller has waited for every handler), so the sites of
+ * a module that went can keep a chunk that others still use.  A block too
+ * big for a chunk, or no chunk to be had: an allocation of its own.  Under
+ * fbt_mutex.
+ */
+struct fbt_chunk {
+	u32 used;	/* bytes handed out, from data */
+	u32 live;	/* things handed out and not freed yet */
+	u64 data[];
+};
+#define CHUNK_BYTES	(32 << 10)
+#define CHUNK_DATA	(CHUNK_BYTES - sizeof(struct fbt_chunk))
+static struct fbt_chunk *chunk;	/* the one memory is taken from */
+
+/* Zeroed memory for size bytes; *from: its chunk, or NULL (kvzalloc()). */
+static void *chunk_alloc(size_t size, struct fbt_chunk **from)
+{
+	void *p;
+
+	size = ALIGN(size, sizeof(u64));
+	*from = NULL;
+	if (size > CHUNK_DATA / 4)
+		return kvzalloc(size, GFP_KERNEL);
+	if (!chunk || chunk->used + size > CHUNK_DATA) {
+		chunk = kzalloc(CHUNK_BYTES, GFP_KERNEL | __GFP_NOWARN);
+		if (!chunk)
+			return kvzalloc(size, GFP_KERNEL);
+	}
+	p = (u8 *)chunk->data + chunk->used;
+	chunk->used += size;
+	chunk->live++;
+	*from = chunk;
+	return p;
+}
+
+void fbt_chunk_free(void *p, struct fbt_chunk *from)
+{
+	if (!from) {
+		kvfree(p);
+		return;
+	}
+	if (--from->live)
+		return;
+	if (from == chunk)
+		chunk = NULL;
+	kfree(from);
+}
+
+/* The last memory chunk_alloc() gave, unused: taken back. */
+static void chunk_unalloc(void *p, size_t size, struct fbt_chunk *from)
+{
+	if (from) {
+		size = ALIGN(size, sizeof(u64));
+		memset(p, 0, size);
+		from->used -= size;
+	}
+	fbt_chunk_free(p, from);
+}
+
 /* Undo get_site() of a return site that was never armed nor published. */
 static void put_new_site(struct pvfbt_site *s)
 {
@@ -104,9 +169,17 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 
 	if (!ret) {
 		if (!f->entry) {
-			struct pvfbt_site *s = get_site(f, f->entry_addr, PVFBT_SITE_ENTRY,
-							0, NULL);
+			struct pvfbt_site *mem, *s;
 
+			mem = chunk_alloc(sizeof(*mem), &f->entry_chunk);
+			if (!mem)
+				return -ENOMEM;
+			s = get_site(f, f->entry_addr, PVFBT_SITE_ENTRY, 0, mem);
+			/* Not used (an error, or a return site is the entry): back. */
+			if (s != mem) {
+				chunk_unalloc(mem, sizeof(*mem), f->entry_chunk);
+				f->entry_chunk = NULL;
+			}
 			if (IS_ERR(s)) {
 				if (PTR_ERR(s) == -EBUSY)
 					fbt_set_foreign(&f->entry_reason);
@@ -120,7 +193,7 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 	if (f->rets)
 		return 0;
 	/* The sites in one block after their pointers (fbt_rets_block()). */
-	v = kvzalloc(f->nret * (sizeof(*v) + sizeof(**v)), GFP_KERNEL);
+	v = chunk_alloc(f->nret * (sizeof(*v) + sizeof(**v)), &f->rets_chunk);
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < f->nret; i++) {
@@ -142,7 +215,8 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 			/* A lookup from trap context may still read them. */
 			if (i)
 				synchronize_rcu();
-			kvfree(v);
+			chunk_unalloc(v, f->nret * (sizeof(*v) + sizeof(**v)), f->rets_chunk);
+			f->rets_chunk = NULL;
 			if (PTR_ERR(s) == -EBUSY)
 				fbt_set_foreign(&f->return_reason);
 			return PTR_ERR(s);
@@ -239,6 +313,7 @@ static void set_armed(struct pvfbt_site *s, u8 kind, bool on, bool stack,
 #define FCALL_CHUNK	256
 static unsigned long fc_ips[FCALL_CHUNK];	/* under fbt_mutex */
 static struct pvfbt_site *fc_sites[FCALL_CHUNK];
+static u32 nr_fc_pending;	/* marked pending since the last sync: under fbt_mutex */
 
 /* Pending entries ftrace refused: armed by int3 instead (or not at all). */
 static void fcall_fallback(u32 n, u32 *done)
@@ -290,6 +365,10 @@ void fbt_call_entries_sync(u32 *done)
 	u32 i, n;
 	int pass;
 
+	/* Nothing in the filter, nothing to put there: no walk of the catalogue. */
+	if (!nr_fc_pending && !pvfbt_fcall_sites())
+		return;
+	nr_fc_pending = 0;
 	for (pass = 0; pass < 2; pass++) {
 		bool add = pass == 1;	/* out first: room for the new ones */
 
@@ -412,7 +491,7 @@ static bool call_entry_ok(const struct fbt_func *f, bool ret)
 
 int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done)
 {
-	u32 i, ncall, nnew;
+	u32 i, ncall, nnew, nsites;
 	int err = 0;
 
 	*done = 0;
@@ -442,16 +521,22 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			goto out;
 		}
 	}
-	for (i = 0, nnew = 0; i < count && enable; i++) {
+	for (i = 0, nnew = 0, nsites = 0; i < count; i++) {
 		struct fbt_func *f = fbt_funcs[ids[i] / 2];
 
-		if (f)
+		if (!f)
+			continue;
+		nsites += ids[i] & 1 ? f->nret : 1;
+		if (enable)
 			nnew += ids[i] & 1 ? (f->rets ? 0 : f->nret) : !f->entry;
 	}
 	pvfbt_site_reserve(nnew);
 	pvfbt_poke_begin();
-	/* Roughly the writes to come: new sites' slots, then int3s. */
-	pvfbt_poke_reserve(2 * nnew + 3 * count);
+	/*
+	 * The writes to come: arming, a site's first byte (slots are stored
+	 * as they come, and a jump follows later); disarming, a jump's three.
+	 */
+	pvfbt_poke_reserve(enable ? nsites : 3 * nsites);
 	for (i = 0; i < count && enable; i++) {
 		err = make_sites(fbt_funcs[ids[i] / 2], ids[i] / 2, ids[i] & 1);
 		if (err)
@@ -462,11 +547,13 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	 * all of them (fcall.c): marked pending here, put in the filter after
 	 * the batch.
 	 */
-	for (i = 0, ncall = 0; i < count && enable && !err; i++)
+	for (i = 0, ncall = 0; i < count && enable && !err && pvfbt_fcall_room(1); i++)
 		ncall += call_entry_ok(fbt_funcs[ids[i] / 2], ids[i] & 1);
 	for (i = 0; i < count && ncall && pvfbt_fcall_room(ncall); i++)
-		if (call_entry_ok(fbt_funcs[ids[i] / 2], ids[i] & 1))
+		if (call_entry_ok(fbt_funcs[ids[i] / 2], ids[i] & 1)) {
 			fbt_funcs[ids[i] / 2]->entry->fcall = FCALL_PENDING;
+			nr_fc_pending++;
+		}
 	for (i = 0; i < count && enable && !err; i++) {
 		struct fbt_func *f = fbt_funcs[ids[i] / 2];
 		bool ret = ids[i] & 1;

@@ -426,8 +426,11 @@ static void free_sites(struct fbt_func *f)
 	}
 	/* The return sites go with their block; a shared site is freed once. */
 	if (f->entry && !fbt_rets_block(f, f->entry))
-		kfree(f->entry);
-	kvfree(f->rets);
+		fbt_chunk_free(f->entry, f->entry_chunk);
+	if (f->rets)
+		fbt_chunk_free(f->rets, f->rets_chunk);
+	f->entry_chunk = NULL;
+	f->rets_chunk = NULL;
 	f->entry = NULL;
 	f->rets = NULL;
 }

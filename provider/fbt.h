@@ -73,6 +73,8 @@
 #define RET_SHIFT	2
 #define RET_SPAN	(1L << 29)	/* |offset| below this */
 
+struct fbt_chunk;
+
 struct fbt_func {
 	unsigned long addr;
 	unsigned long entry_addr;
@@ -92,7 +94,9 @@ struct fbt_func {
 	unsigned long cold_addr;	/* the function's .cold part, if any */
 	u32 cold_size;			/* 0: none */
 	struct pvfbt_site *entry;	/* created on first enable */
-	struct pvfbt_site **rets;
+	struct pvfbt_site **rets;	/* and their sites: fbt_rets_block() */
+	struct fbt_chunk *entry_chunk;	/* where entry, rets were allocated: */
+	struct fbt_chunk *rets_chunk;	/* fbt_chunk_free() (arm.c) */
 };
 
 /* pvfbt_site.fcall: see fbt_call_entries_sync() */
@@ -194,6 +198,7 @@ int fbt_build_catalogue(void);
 /* arm.c */
 void fbt_disarm_func(struct fbt_func *f);
 void fbt_call_entries_sync(u32 *done);
+void fbt_chunk_free(void *p, struct fbt_chunk *from);
 void fbt_wait_handlers(void);
 void fbt_arm_exit(void);
 

@@ -4,12 +4,14 @@
  *
  * Writes are queued between pvfbt_poke_begin() and pvfbt_poke_end(), under
  * text_mutex (every writer of kernel text holds it), and applied at the end,
- * sorted: slots first, so a slot is in place before any CPU can trap into
- * it, then the int3s, hot functions last.  Only bytes that change are
- * written (a site's byte twice: see is_site_byte()).  A one-byte int3 written over the first byte of an instruction
- * is the one cross-modifying write that is safe while other CPUs execute
- * the site (the first step of text_poke_bp() and of kprobes); so is writing
- * the original byte back.  The batch ends with one synchronisation of every
+ * sorted, hot functions last.  A slot's bytes are stored as they come,
+ * through the slot area's own alias (slot_write()), so a slot is in place
+ * before any CPU can trap into it; without that alias they are queued and
+ * written first.  Only bytes that change are written (a site's byte
+ * twice: see is_site_text()).  A one-byte int3 written over the first byte
+ * of an instruction is the one cross-modifying write that is safe while
+ * other CPUs execute the site (the first step of text_poke_bp() and of
+ * kprobes); so is writing the original byte back.  The batch ends with one synchronisation of every
  * CPU (an IPI that runs sync_core()).
  *
  * How the bytes get there.  Kernel text is read-only and, under Xen PV, its
@@ -74,6 +76,27 @@ struct alias {
 	unsigned long last;	/* the page alias_of() found last, */
 	u32 last_i;		/* and its index */
 };
+
+/*
+ * The slot area through its own alias, for the length of one batch.
+ * Slots are pvfbt's own text, and no CPU runs a slot's bytes until a site
+ * that leads there is written, later in the same batch (or, for a slot
+ * given back and taken again, not since a grace period: sites.c).  So a
+ * slot's bytes need not wait in the queue: they are stored as they come,
+ * in the order they come, through one writable alias of the whole area
+ * (768 pages), mapped at the batch's first slot write and unmapped with
+ * the batch.  An enable that makes every entry's detour writes 72,000
+ * slots: queued, they were most of the queue's memory and of its writes.
+ * Without the alias (poke_alias=0, no memory), or once a store finds the
+ * alias reading other bytes than the area, the batch's later slot writes
+ * are queued as before (and an earlier direct write never lands after a
+ * queued one to the same bytes).
+ */
+static struct {
+	u8 *base;	/* under text_mutex; NULL: queue the slot writes */
+	bool tried;	/* this batch asked for it already */
+	bool purge;	/* an alias was unmapped: purge TLBs before unlocking */
+} slots_alias;
 
 /* How batches were written, since the load: under text_mutex. */
 static u32 nr_batches, nr_alias_pages, nr_text_pokes;
@@ -163,6 +186,7 @@ void pvfbt_poke_begin(void)
 {
 	pvfbt_text_lock();
 	nr_queued = 0;
+	slots_alias.tried = false;
 }
 
 static bool in_slot_area(unsigned long a)
@@ -210,6 +234,7 @@ static void alias_unmap(struct alias *al)
 		vunmap(al->base);
 		/* No CPU keeps a writable TLB entry of kernel text. */
 		vm_unmap_aliases();
+		slots_alias.purge = false;
 	}
 	kvfree(al->pages);
 	kvfree(al->va);
@@ -441,6 +466,60 @@ static void write_batch(struct poke *q, u32 n)
 	alias_unmap(&al);
 }
 
+
+static void slots_alias_unmap(void)
+{
+	if (slots_alias.base) {
+		vunmap(slots_alias.base);
+		slots_alias.purge = true;
+	}
+	slots_alias.base = NULL;
+}
+
+static u8 *slots_alias_get(void)
+{
+	unsigned long start = (unsigned long)pvfbt_slot_area;
+	u32 i, n = (pvfbt_slot_area_end - pvfbt_slot_area) / PAGE_SIZE;
+	struct page **pages;
+
+	if (slots_alias.tried)
+		return slots_alias.base;
+	slots_alias.tried = true;
+	if (!READ_ONCE(poke_alias))
+		return NULL;
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		pages[i] = text_page(start + i * PAGE_SIZE);
+		if (!pages[i])
+			break;
+	}
+	if (i == n)
+		slots_alias.base = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	if (slots_alias.base)
+		WRITE_ONCE(nr_alias_pages, nr_alias_pages + n);
+	return slots_alias.base;
+}
+
+/* Store a slot's bytes now, through the alias; false: queue them. */
+static bool slot_write(unsigned long addr, const void *bytes, size_t len)
+{
+	u8 *w = slots_alias_get();
+
+	if (!w)
+		return false;
+	w += addr - (unsigned long)pvfbt_slot_area;
+	if (WARN_ONCE(memcmp(w, (void *)addr, len),
+		      PVFBT_NAME ": alias of slot %px reads other bytes\n", (void *)addr)) {
+		slots_alias_unmap();
+		return false;
+	}
+	memcpy(w, bytes, len);
+	return true;
+}
+
 /* Room for cap writes in the queue (and the ordering buffer); false if none. */
 static bool queue_grow(u32 cap)
 {
@@ -619,12 +698,19 @@ int pvfbt_poke_site(struct pvfbt_site *site, bool arm)
 	return err;
 }
 
-/* A slot's bytes (len <= PVFBT_SLOT_SIZE), written before any int3. */
+/*
+ * A slot's bytes (len <= PVFBT_SLOT_SIZE), in place before any int3 of the
+ * batch: stored now (slot_write()), or queued to be written first.
+ */
 void pvfbt_poke_bytes(void *addr, const void *bytes, size_t len)
 {
-	if (WARN_ON_ONCE(len > PVFBT_SLOT_SIZE))
+	unsigned long a = (unsigned long)addr;
+
+	if (WARN_ON_ONCE(len > PVFBT_SLOT_SIZE || !in_slot_area(a) ||
+			 !in_slot_area(a + len - 1)))
 		return;
-	queue_write((unsigned long)addr, bytes, len, 0, PVFBT_PHASE_SLOT, false);
+	if (!slot_write(a, bytes, len))
+		queue_write(a, bytes, len, 0, PVFBT_PHASE_SLOT, false);
 }
 
 /* Site text at phase (PVFBT_PHASE_*), len <= PVFBT_SLOT_SIZE; see is_site_text(). */
@@ -638,8 +724,13 @@ void pvfbt_poke_text(unsigned long addr, const void *bytes, size_t len, u8 order
 
 void pvfbt_poke_end(void)
 {
+	slots_alias_unmap();
 	write_batch(queue, nr_queued);
 	nr_queued = 0;
+	if (slots_alias.purge) {	/* (write_batch() purged none) */
+		vm_unmap_aliases();
+		slots_alias.purge = false;
+	}
 	/* A big batch's queue (8 MiB for every entry) goes with it. */
 	if (cap_queued > QUEUE_KEEP) {
 		kvfree(queue);
