@@ -174,6 +174,7 @@ bool pvfbt_jret_shape(unsigned long addr, const u8 *b, unsigned int avail,
 		      const struct pvfbt_insn *in);
 int pvfbt_jret_prepare(struct pvfbt_site *s);
 bool pvfbt_jret_would_jump(const struct pvfbt_site *s);
+unsigned int pvfbt_jret_len(const struct pvfbt_site *s);
 bool pvfbt_jret_enabled(void);
 bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm);
 int pvfbt_jret_poke(struct pvfbt_site *s, bool arm);

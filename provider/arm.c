@@ -51,13 +51,16 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	memcpy(s->code, bytes, sizeof(s->code));
 	/*
 	 * An entry a jump can reach (jent.c): the live text's range must be
-	 * the one the analysis checked.  Otherwise, or without a detour, an
-	 * int3 site.
+	 * the one the analysis checked, and no kprobe may sit in it, armed
+	 * or not (a disabled one has left the text as it was; enabled, its
+	 * int3 would be under the jump).  Otherwise, or without a detour, an
+	 * int3 site, which writes the first byte only.
 	 */
 	err = -EINVAL;
 	s->slot = -1;
 	if (kind == PVFBT_SITE_ENTRY && a == f->entry_addr && f->jent_len &&
-	    f->jent_len <= avail && pvfbt_jret_enabled())
+	    f->jent_len <= avail && pvfbt_jret_enabled() &&
+	    !pvfbt_foreign_range(a, f->jent_len))
 		err = pvfbt_jent_prepare(s, bytes, f->jent_len, f->jent_starts, &in);
 	if (err)
 		err = pvfbt_site_prepare(s, bytes, &in);
@@ -71,6 +74,12 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	if (!err && kind == PVFBT_SITE_RETURN && a != f->entry_addr && (rflags & RET_JUMP) &&
 	    pvfbt_jret_shape(a, bytes, avail, &in))
 		pvfbt_jret_prepare(s);
+	/*
+	 * Nor on a jump return's bytes 1-4 (the first was checked above):
+	 * this site, fresh, skips the enable's re-check.
+	 */
+	if (!err && s->jret && pvfbt_foreign_range(a, pvfbt_jret_len(s)))
+		err = -EBUSY;
 	if (!err)
 		err = pvfbt_site_insert(s);
 	/* Its text was checked just now, under this hold of text_mutex. */

@@ -173,6 +173,11 @@ static unsigned int site_len(const struct pvfbt_site *s)
 	return s->jent ? s->jent_len : JMP_LEN;
 }
 
+unsigned int pvfbt_jret_len(const struct pvfbt_site *s)
+{
+	return s->jret ? site_len(s) : 1;
+}
+
 /*
  * Give a prepared site (pvfbt_site_prepare(): emulated, no slot) a slot
  * holding its stub.  Under fbt_mutex and text_mutex, before the site is

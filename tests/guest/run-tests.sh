@@ -953,6 +953,57 @@ t_foreign_return() {
 	pvfbt --status | grep '^text refused'
 }
 
+# A kprobe inside a jump entry's range, on its second instruction, before
+# pvfbt makes the site, registered but not enabled (the text is still the
+# original): a jump would hide the int3 kprobes writes when it is enabled,
+# so pvfbt makes an int3 site instead, which writes the first byte only.
+# Both count exactly, in either order of enabling, and the text is the
+# original again once both are gone.  vfs_read's first instruction is
+# shorter than 5 bytes on both lines; the second starts at the first
+# offset past the site that kprobes accepts (it takes instruction
+# boundaries only).
+t_foreign_range() {
+	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko || fail "insmod pvfbt_test"
+	P='fbt::vfs_read:entry'
+	head -c 64 /dev/zero >$T/rg.data
+	rmmod pvfbt && insmod /pvfbt.ko $INSMOD_ARGS
+	pvfbt -l -v -n "$P" >$T/rg.l 2>&1
+	cat $T/rg.l
+	grep -qE ' vfs_read entry  *ok  via jump' $T/rg.l || fail "vfs_read's entry is not a jump entry"
+	eo=$(entry_off vfs_read)
+	v0=$(peek_sym vfs_read 64) || fail "peek"
+	trap 'kp_del pvrange 2>/dev/null || true' EXIT
+	k=1
+	while [ $k -lt 5 ] && ! kp_add pvrange "vfs_read+$((eo + k))" 2>/dev/null; do k=$((k + 1)); done
+	[ $k -lt 5 ] || fail "no instruction boundary in vfs_read's range after its site"
+	echo "# kprobe at vfs_read+$((eo + k)), inside the range that starts at +$eo"
+	echo 'comm == "readn"' >$KT/events/kprobes/pvrange/filter
+	# The kprobe disabled: the site is made, an int3.
+	pvfbt --count --comm readn -n "$P" -c "readn $T/rg.data 64 100" >$T/rg.k 2>&1 || fail "enable beside a disabled kprobe"
+	cat $T/rg.k
+	[ "$(count_of $T/rg.k fbt:vmlinux:vfs_read:entry)" = 100 ] || fail "entry count beside the disabled kprobe"
+	grep -q ' jumped 0, called 0$' $T/rg.k || fail "the entry went by jump over a kprobe's bytes"
+	pvfbt -l -v -n "$P" | grep -qE ' vfs_read entry  *ok  via int3' || fail "-l -v: the site is not an int3"
+	[ "$(peek_sym vfs_read 64)" = "$v0" ] || fail "vfs_read's text not restored after pvfbt"
+	# Both enabled, pvfbt second.
+	kp_on pvrange
+	echo >$KT/trace
+	pvfbt --count --comm readn -n "$P" -c "readn $T/rg.data 64 100" >$T/rg.b 2>&1 || fail "enable beside an enabled kprobe"
+	cat $T/rg.b
+	[ "$(count_of $T/rg.b fbt:vmlinux:vfs_read:entry)" = 100 ] || fail "entry count beside the kprobe"
+	[ "$(grep -c ' pvrange: ' $KT/trace)" = 100 ] || fail "kprobe hits $(grep -c ' pvrange: ' $KT/trace), want 100"
+	kp_del pvrange
+	trap - EXIT
+	[ "$(peek_sym vfs_read 64)" = "$v0" ] || fail "vfs_read's text not the original after both"
+	pvfbt --count --comm readn -n "$P" -c "readn $T/rg.data 64 100" >$T/rg.a 2>&1
+	cat $T/rg.a
+	[ "$(count_of $T/rg.a fbt:vmlinux:vfs_read:entry)" = 100 ] || fail "entry count after the kprobe left"
+	[ "$(peek_sym vfs_read 64)" = "$v0" ] || fail "vfs_read's text not restored"
+	# The site stays an int3 until pvfbt is loaded again (sites are made once).
+	rmmod pvfbt && insmod /pvfbt.ko $INSMOD_ARGS || fail "reload"
+	pvfbt -l -v -n "$P" | grep -qE ' vfs_read entry  *ok  via jump' || fail "-l -v: not a jump entry again"
+}
+
 # Other text writers on the function pvfbt probes, vfs_read:
 #   P    pvfbt (entry and return)
 #   K5o  a kprobe at pvfbt's entry site, optimised into a jmp
@@ -1392,7 +1443,7 @@ t_timeline() {
 
 tests="load environment nonroot_refused bad_specs getppid_exact read_args syscall_args btf_args shapes shared_site return_form jump_returns jump_entries call_entries
 	emulation_matches_step boost_matches_step tail_calls exact_counts stack text_writes sigkill_restores_text module_unload_under_probes rmmod_while_firing
-	module_lifecycle foreign_return coexist db_context foreign_step
+	module_lifecycle foreign_return foreign_range coexist db_context foreign_step
 	list_uffd footprint cpu_hotplug pidns folded count_by timeline unload"
 # PVFBT_TESTS="load NAME... unload" runs only those (development).
 tests=${PVFBT_TESTS:-$tests}
