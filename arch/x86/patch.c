@@ -11,8 +11,8 @@
  * twice: see is_site_text()).  A one-byte int3 written over the first byte
  * of an instruction is the one cross-modifying write that is safe while
  * other CPUs execute the site (the first step of text_poke_bp() and of
- * kprobes); so is writing the original byte back.  The batch ends with one synchronisation of every
- * CPU (an IPI that runs sync_core()).
+ * kprobes); so is writing the original byte back.  The batch ends with
+ * one synchronisation of every CPU (an IPI that runs sync_core()).
  *
  * How the bytes get there.  Kernel text is read-only and, under Xen PV, its
  * page tables are Xen's.  The kernel's text_poke() writes through a
@@ -465,7 +465,6 @@ static void write_batch(struct poke *q, u32 n)
 	}
 	alias_unmap(&al);
 }
-
 
 static void slots_alias_unmap(void)
 {
