@@ -247,6 +247,7 @@ int pvfbt_thunk_reg(unsigned long addr);
 bool pvfbt_cond_true(u8 cc, unsigned long flags);
 bool pvfbt_addr_in_self(unsigned long addr);
 u32 pvfbt_slots_used(void);
+u32 pvfbt_slots_high(void);
 u32 pvfbt_sites_live(u32 *emulated, u32 *boosted);
 void pvfbt_site_set_armed(struct pvfbt_site *site, u8 armed);
 bool pvfbt_sites_in_text(void);

@@ -83,17 +83,25 @@ struct alias {
  * that leads there is written, later in the same batch (or, for a slot
  * given back and taken again, not since a grace period: sites.c).  So a
  * slot's bytes need not wait in the queue: they are stored as they come,
- * in the order they come, through one writable alias of the whole area
- * (768 pages), mapped at the batch's first slot write and unmapped with
- * the batch.  An enable that makes every entry's detour writes 72,000
- * slots: queued, they were most of the queue's memory and of its writes.
- * Without the alias (poke_alias=0, no memory), or once a store finds the
- * alias reading other bytes than the area, the batch's later slot writes
- * are queued as before (and an earlier direct write never lands after a
+ * in the order they come, through one writable alias of the area's start,
+ * mapped at the batch's first slot write and unmapped with the batch.  It
+ * covers the slots handed out so far and those the batch may take (two
+ * per site it reserved, pvfbt_poke_reserve()): a few pages for an enable
+ * of a few probes, 290 for every entry, whose detours write 72,000 slots:
+ * queued, they were most of the queue's memory and of its writes.  (A
+ * first enable of one probe under Xen PV, medians of 30 in one boot: 8 ms
+ * with its slots queued, 10 ms with the whole area, 768 pages, mapped,
+ * 2 ms with this window.)  Without the alias
+ * (poke_alias=0, no memory), from the first store past its end (the
+ * guard slot at the area's end, written at load) or the first that finds
+ * it reading other bytes than the area, the batch's later slot writes
+ * are queued as before (so an earlier direct write never lands after a
  * queued one to the same bytes).
  */
 static struct {
 	u8 *base;	/* under text_mutex; NULL: queue the slot writes */
+	unsigned long end;	/* the area's address the alias stops at */
+	u32 hint;	/* the slots this batch may take */
 	bool tried;	/* this batch asked for it already */
 	bool purge;	/* an alias was unmapped: purge TLBs before unlocking */
 } slots_alias;
@@ -187,6 +195,7 @@ void pvfbt_poke_begin(void)
 	pvfbt_text_lock();
 	nr_queued = 0;
 	slots_alias.tried = false;
+	slots_alias.hint = 0;
 }
 
 static bool in_slot_area(unsigned long a)
@@ -478,7 +487,9 @@ static void slots_alias_unmap(void)
 static u8 *slots_alias_get(void)
 {
 	unsigned long start = (unsigned long)pvfbt_slot_area;
-	u32 i, n = (pvfbt_slot_area_end - pvfbt_slot_area) / PAGE_SIZE;
+	u64 want = ((u64)pvfbt_slots_high() + slots_alias.hint + 64) * PVFBT_SLOT_SIZE;
+	u32 i, n = min_t(u64, DIV_ROUND_UP(want, PAGE_SIZE),
+			 (pvfbt_slot_area_end - pvfbt_slot_area) / PAGE_SIZE);
 	struct page **pages;
 
 	if (slots_alias.tried)
@@ -496,6 +507,7 @@ static u8 *slots_alias_get(void)
 	}
 	if (i == n)
 		slots_alias.base = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	slots_alias.end = start + (unsigned long)n * PAGE_SIZE;
 	kvfree(pages);
 	if (slots_alias.base)
 		WRITE_ONCE(nr_alias_pages, nr_alias_pages + n);
@@ -509,6 +521,10 @@ static bool slot_write(unsigned long addr, const void *bytes, size_t len)
 
 	if (!w)
 		return false;
+	if (addr + len > slots_alias.end) {
+		slots_alias_unmap();
+		return false;
+	}
 	w += addr - (unsigned long)pvfbt_slot_area;
 	if (WARN_ONCE(memcmp(w, (void *)addr, len),
 		      PVFBT_NAME ": alias of slot %px reads other bytes\n", (void *)addr)) {
@@ -545,6 +561,8 @@ void pvfbt_poke_reserve(u32 n)
 {
 	u64 want = (u64)nr_queued + n;
 
+	/* Up to two new slots a site: the slot alias covers them. */
+	slots_alias.hint = min_t(u64, (u64)slots_alias.hint + 2ULL * n, PVFBT_NR_SLOTS);
 	if (want > cap_queued && want <= U32_MAX / 2)
 		queue_grow(roundup_pow_of_two(want));
 }

@@ -236,6 +236,12 @@ u32 pvfbt_slots_used(void)
 	return nr_slots - nr_slot_free;
 }
 
+/* Slots ever handed out: every slot in use is below it (and new ones from it). */
+u32 pvfbt_slots_high(void)
+{
+	return nr_slots;
+}
+
 /*
  * Give a removed site's slot back.  The caller has waited for every task
  * that could be inside the slot (synchronize_rcu_tasks()).
