@@ -89,9 +89,9 @@ struct alias {
  * per site it reserved, pvfbt_poke_reserve()): a few pages for an enable
  * of a few probes, 290 for every entry, whose detours write 72,000 slots:
  * queued, they were most of the queue's memory and of its writes.  (A
- * first enable of one probe under Xen PV, medians of 30 in one boot: 8 ms
- * with its slots queued, 10 ms with the whole area, 768 pages, mapped,
- * 2 ms with this window.)  Without the alias
+ * first enable of one probe under Xen PV, medians of 30, two boots each
+ * against this window: 8 ms with its slots queued, 10 ms with the whole
+ * area, 768 pages, mapped; 2 ms with the window in both.)  Without the alias
  * (poke_alias=0, no memory), from the first store past its end (the
  * guard slot at the area's end, written at load) or the first that finds
  * it reading other bytes than the area, the batch's later slot writes
