@@ -957,8 +957,9 @@ t_foreign_return() {
 # pvfbt makes the site, registered but not enabled (the text is still the
 # original): a jump would hide the int3 kprobes writes when it is enabled,
 # so pvfbt makes an int3 site instead, which writes the first byte only.
-# Both count exactly, in either order of enabling, and the text is the
-# original again once both are gone.  vfs_read's first instruction is
+# pvfbt counts exactly beside the disabled kprobe, both count exactly once
+# the kprobe is enabled too, and the text is the original again once both
+# are gone.  vfs_read's first instruction is
 # shorter than 5 bytes on both lines; the second starts at the first
 # offset past the site that kprobes accepts (it takes instruction
 # boundaries only).
