@@ -75,10 +75,11 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	    pvfbt_jret_shape(a, bytes, avail, &in))
 		pvfbt_jret_prepare(s);
 	/*
-	 * Nor on a jump return's bytes 1-4 (the first was checked above):
-	 * this site, fresh, skips the enable's re-check.
+	 * Nor on a jump return's bytes 1-4 (the first was checked above, a
+	 * jump entry's range before its detour): this site, fresh, skips the
+	 * enable's re-check.
 	 */
-	if (!err && s->jret && pvfbt_foreign_range(a, pvfbt_jret_len(s)))
+	if (!err && s->jret && !s->jent && pvfbt_foreign_range(a, pvfbt_jret_len(s)))
 		err = -EBUSY;
 	if (!err)
 		err = pvfbt_site_insert(s);
