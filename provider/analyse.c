@@ -268,6 +268,7 @@ struct walk {
 	bool jent_target;	/* a jump into a jump entry's range, after its start */
 	bool indirect;		/* an indirect jump: its targets are unknown */
 	bool foreign;		/* another tool's bytes: see owner_at() */
+	bool ret_foreign;	/* a kprobe's int3 on a return site */
 };
 
 /*
@@ -428,8 +429,13 @@ static void walk_text(struct walk *w, unsigned long base, const u8 *text,
 				continue;
 			tail = RET_TAIL;
 		}
-		if (own == OWN_INT3)	/* a kprobe on a return site */
-			w->foreign = true;
+		/*
+		 * A kprobe on a return site: the walk read the byte it
+		 * replaced and went on, so it still knows every branch (a
+		 * jump entry stays possible), but the return probe must wait.
+		 */
+		if (own == OWN_INT3)
+			w->ret_foreign = true;
 		if (!site_ok(a, &in)) {
 			w->bad_site = true;
 			continue;
@@ -540,7 +546,7 @@ void fbt_analyse(struct fbt_func *f)
 	    w.jent_target || w.indirect)
 		f->jent_len = 0;
 	/* Text we cannot walk: no return probe (we could miss a site). */
-	if (w.foreign && !f->return_reason)
+	if ((w.foreign || w.ret_foreign) && !f->return_reason)
 		fbt_set_foreign(&f->return_reason);	/* while another tool's bytes are there */
 	else if (cold)
 		f->return_reason = cold;

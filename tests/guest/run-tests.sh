@@ -919,7 +919,8 @@ entry_off() {
 # site: not the fixture's assembly): the return probe is refused with a
 # clear error, before pvfbt first lists and between its listing and its
 # enabling, and listed as foreign-text; the entry probe counts exactly,
-# nothing oopses; once the kprobe is gone the return probe counts exactly.
+# nothing oopses, and it is still a jump entry (the kprobe is on no byte
+# it moves); once the kprobe is gone the return probe counts exactly.
 t_foreign_return() {
 	grep -q '^pvfbt_test ' /proc/modules || insmod /tests/pvfbt_test.ko
 	head -c 64 /dev/zero >$T/fr.data
@@ -944,6 +945,9 @@ t_foreign_return() {
 		[ "$(count_of $T/fe.$when fbt:vmlinux:vfs_read:entry)" = 100 ] || fail "$when: entry count"
 		[ -z "$(count_of $T/fe.$when fbt:vmlinux:vfs_read:return)" ] || fail "$when: a return counted under the kprobe"
 		grep -q 'vfs_read:return: not enabled: another tool' $T/fe.$when || fail "$when: the refused return not named"
+		# The kprobe is on a return site only: the entry is still a jump entry.
+		[ -n "$INSMOD_ARGS" ] || pvfbt -l -v -n 'fbt::vfs_read:entry' | grep -qE ' vfs_read entry  *ok  via jump' ||
+			fail "$when: a kprobe on a return site made the entry an int3 site"
 		[ "$(grep -c ' pvret: ' $KT/trace)" = 100 ] || fail "$when: kprobe hits $(grep -c ' pvret: ' $KT/trace), want 100"
 		kp_del pvret
 		pvfbt --count --comm readn -n 'fbt::vfs_read:' -c "readn $T/fr.data 64 100" >$T/fa.$when 2>&1
