@@ -223,7 +223,7 @@ void pvfbt_site_remove(struct pvfbt_site *site);
 void pvfbt_site_release_slot(struct pvfbt_site *site);
 struct pvfbt_site *pvfbt_site_lookup(unsigned long addr);
 size_t pvfbt_site_table_bytes(void);
-int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len);
+int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len, bool *ours);
 void pvfbt_text_lock(void);
 void pvfbt_text_unlock(void);
 void pvfbt_poke_begin(void);

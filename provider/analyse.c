@@ -457,7 +457,7 @@ static u16 walk_cold(struct walk *w, u32 fsize)
 		return r;
 	if (f->cold_size > MAX_FUNC_SIZE - fsize)
 		return PVFBT_EXCL_DECODE;
-	if (pvfbt_read_text(f->cold_addr, fbt_textbuf + fsize, f->cold_size))
+	if (pvfbt_read_text(f->cold_addr, fbt_textbuf + fsize, f->cold_size, NULL))
 		return PVFBT_EXCL_NOT_TEXT;
 	walk_text(w, f->cold_addr, fbt_textbuf + fsize, f->cold_size, 0);
 	return PVFBT_OK;
@@ -482,7 +482,7 @@ void fbt_analyse(struct fbt_func *f)
 		f->entry_reason = f->return_reason = PVFBT_EXCL_COLD_PART;
 		return;
 	}
-	if (pvfbt_read_text(f->addr, fbt_textbuf, size)) {
+	if (pvfbt_read_text(f->addr, fbt_textbuf, size, NULL)) {
 		f->entry_reason = f->return_reason = PVFBT_EXCL_NOT_TEXT;
 		return;
 	}
@@ -725,7 +725,7 @@ static void scan_calls(struct worklist *w, unsigned long a, u32 size)
 	u32 off;
 	int len;
 
-	if (size > MAX_FUNC_SIZE || pvfbt_read_text(a, fbt_textbuf, size))
+	if (size > MAX_FUNC_SIZE || pvfbt_read_text(a, fbt_textbuf, size, NULL))
 		return;
 	for (off = 0; off < size; off += len) {
 		len = pvfbt_decode(fbt_textbuf + off, size - off, &in);
@@ -785,7 +785,7 @@ static void hot_scan(struct fbt_func *f, u8 level)
 	u32 off;
 	int len;
 
-	if (f->size > MAX_FUNC_SIZE || pvfbt_read_text(f->addr, fbt_textbuf, f->size))
+	if (f->size > MAX_FUNC_SIZE || pvfbt_read_text(f->addr, fbt_textbuf, f->size, NULL))
 		return;
 	for (off = 0; off < f->size; off += len) {
 		struct fbt_func *t;

@@ -22,6 +22,7 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	unsigned int avail = min_t(unsigned long, sizeof(s->code), part_end(f, a) - a);
 	struct pvfbt_insn in;
 	u8 bytes[sizeof(s->code)];
+	bool ours;
 	int err;
 
 	if (s) {
@@ -31,7 +32,7 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 		return s;
 	}
 	memset(bytes, 0, sizeof(bytes));
-	if (pvfbt_read_text(a, bytes, avail))
+	if (pvfbt_read_text(a, bytes, avail, &ours))
 		return ERR_PTR(-EFAULT);
 	if (bytes[0] == 0xcc || pvfbt_foreign(a) ||
 	    pvfbt_decode(bytes, avail, &in) < 0 ||
@@ -83,8 +84,12 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 		err = -EBUSY;
 	if (!err)
 		err = pvfbt_site_insert(s);
-	/* Its text was checked just now, under this hold of text_mutex. */
-	s->fresh = 1;
+	/*
+	 * Its text was checked just now, under this hold of text_mutex: no
+	 * second look when it is armed (int3_text_ok()), unless the bytes
+	 * checked were not the live ones (one of pvfbt's jumps covers them).
+	 */
+	s->fresh = !ours;
 	if (err) {
 		pvfbt_site_release_slot(s);
 		if (s != mem)
@@ -241,12 +246,11 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 
 /*
  * Would arming (or disarming) change only bytes pvfbt owns?  A site made
- * by this enable (fresh) was read and checked under the same hold of
- * text_mutex, and nothing is written before the batch: no second look.
+ * by this enable (fresh) takes no second look (int3_text_ok(), patch.c).
  */
 static bool site_text_ok(struct pvfbt_site *s, bool arm)
 {
-	return (s->armed && arm) || s->fresh || pvfbt_site_text_ok(s, arm);
+	return (s->armed && arm) || pvfbt_site_text_ok(s, arm);
 }
 
 static bool probe_text_ok(struct fbt_func *f, bool ret, bool arm)

@@ -235,6 +235,8 @@ bool pvfbt_jret_text_ok(const struct pvfbt_site *s, bool arm)
 	u8 live[PVFBT_JENT_MAX], want[PVFBT_JENT_MAX];
 	unsigned int len = site_len(s);
 
+	if (arm && s->fresh)	/* checked as it was made: int3_text_ok() */
+		return !s->lost;
 	if (s->lost || copy_from_kernel_nofault(live, (void *)s->addr, len))
 		return false;
 	if (!arm) {

@@ -658,12 +658,20 @@ u32 pvfbt_text_refused(void)
  * Caller holds text_mutex (pvfbt_poke_begin()): no other writer can change
  * the text until the batch is written.  A refused disarm leaves the byte to
  * whoever wrote it and the site is lost: never written again.
+ *
+ * A site made by the enable under way (fresh, provider/arm.c) is armed
+ * without a second look: get_site() read its bytes and checked for kprobes
+ * under this same hold of text_mutex and kprobe_mutex, and the batch's
+ * writes are all still queued, so the text cannot have changed since.
+ * That look was a tenth of arming every entry under TCG.
  */
 static bool int3_text_ok(const struct pvfbt_site *site, bool arm)
 {
 	u8 live[sizeof(site->code)];
 	unsigned int len = site->insn.len;
 
+	if (arm && site->fresh)
+		return !site->lost;
 	return !site->lost && len && len <= sizeof(live) &&
 	       !copy_from_kernel_nofault(live, (void *)site->addr, len) &&
 	       live[0] == (arm ? site->orig : 0xcc) &&
@@ -769,13 +777,16 @@ void pvfbt_poke_end(void)
  * write), where a site's int3 is in the text exactly when the site is
  * armed, and its jump exactly when it is jumped: with no site armed and
  * none jumped (an enable from rest, the catalogue's first analysis), the
- * live text is the answer and no site is looked up.
+ * live text is the answer and no site is looked up.  *ours (if not NULL):
+ * whether a byte of pvfbt's was replaced, so that buf is not the live text.
  */
-int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
+int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len, bool *ours)
 {
 	u8 before[PVFBT_JENT_MAX - 1];
 	long i, k;
 
+	if (ours)
+		*ours = false;
 	if (copy_from_kernel_nofault(buf, (void *)addr, len))
 		return -EFAULT;
 	/* No site armed, none a jump: the text holds no byte of pvfbt's. */
@@ -797,13 +808,19 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len)
 			continue;
 		if (READ_ONCE(s->jumped)) {
 			n = s->jent ? s->jent_len : 5;
-			for (k = max(0L, -i); k < n && i + k < (long)len; k++)
+			for (k = max(0L, -i); k < n && i + k < (long)len; k++) {
 				buf[i + k] = s->code[k];
+				if (ours)
+					*ours = true;
+			}
 			continue;
 		}
 		/* Only an int3 pvfbt wrote: an unarmed site's is foreign. */
-		if (i >= 0 && buf[i] == 0xcc && READ_ONCE(s->armed))
+		if (i >= 0 && buf[i] == 0xcc && READ_ONCE(s->armed)) {
 			buf[i] = s->orig;
+			if (ours)
+				*ours = true;
+		}
 	}
 	return 0;
 }
