@@ -468,7 +468,7 @@ void fbt_analyse(struct fbt_func *f)
 {
 	struct pvfbt_insn in;
 	struct walk w = { .f = f };
-	u32 off = 0, size = f->size;
+	u32 i, off = 0, size = f->size;
 	u16 cold;
 	int len, own;
 
@@ -545,6 +545,16 @@ void fbt_analyse(struct fbt_func *f)
 	if (f->entry_reason || w.undecodable || w.unsure || w.foreign || cold ||
 	    w.jent_target || w.indirect)
 		f->jent_len = 0;
+	/*
+	 * Nor a return site in the range (a tail call: the range may hold a
+	 * jump): its probe would write bytes the detour moved.
+	 */
+	for (i = 0; f->jent_len && i < w.n; i++) {
+		unsigned long a = f->addr + (long)(w.rets[i] >> RET_SHIFT);
+
+		if (a >= f->entry_addr && a < f->entry_addr + f->jent_len)
+			f->jent_len = 0;
+	}
 	/* Text we cannot walk: no return probe (we could miss a site). */
 	if ((w.foreign || w.ret_foreign) && !f->return_reason)
 		fbt_set_foreign(&f->return_reason);	/* while another tool's bytes are there */

@@ -83,6 +83,12 @@ static bool is_call(const struct pvfbt_insn *in, const u8 *b)
 	return in->cls == PVFBT_CLS_CALL_REL && in->len == JMP_LEN && b[0] == 0xe8;
 }
 
+/* A relative jmp or jcc: the detour has it in its rel32 form, rebased. */
+static bool is_branch(const struct pvfbt_insn *in)
+{
+	return in->cls == PVFBT_CLS_JMP_REL || in->cls == PVFBT_CLS_JCC_REL;
+}
+
 /*
  * The range of a jump entry at addr (b: its bytes, avail of them): the
  * length of the shortest run of whole instructions of at least 5 bytes that
@@ -107,7 +113,7 @@ unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avai
 		if (is_call(&in, b + len))
 			/* pushed as an imm32, sign-extended: kernel text is in the top 2 GB */
 			return (s64)(s32)(addr + len + n) == (s64)(addr + len + n) ? len + n : 0;
-		if (!pvfbt_boostable(&in, b + len))
+		if (!is_branch(&in) && !pvfbt_boostable(&in, b + len))
 			return 0;
 		if (pvfbt_ks.search_exception_tables &&
 		    pvfbt_ks.search_exception_tables(addr + len))
@@ -163,9 +169,28 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 		if (in.len > len - off || call)
 			return -EINVAL;
 		call = is_call(&in, bytes + off);
-		if (!call && !pvfbt_boostable(&in, bytes + off))
+		if (!call && !is_branch(&in) && !pvfbt_boostable(&in, bytes + off))
 			return -EINVAL;
 		now |= 1 << off;
+		if (is_branch(&in)) {
+			/* jcc rel32 (0f 80+cc) or jmp rel32 (e9), to the same target */
+			unsigned int blen = in.cls == PVFBT_CLS_JCC_REL ? 6 : 5;
+
+			if (w + blen > sizeof(buf))
+				return -ERANGE;
+			rel = (s64)pvfbt_branch_target(&in, s->addr + off) - (s64)(detour + w + blen);
+			if (rel != (s32)rel)
+				return -ERANGE;
+			if (blen == 6) {
+				buf[w] = 0x0f;
+				buf[w + 1] = 0x80 | (in.cond & 0xf);
+			} else {
+				buf[w] = 0xe9;
+			}
+			memcpy(buf + w + blen - 4, &(s32){ (s32)rel }, 4);
+			w += blen;
+			continue;
+		}
 		if (call) {
 			/* push $return address; jmp callee */
 			unsigned long ret = s->addr + off + in.len;

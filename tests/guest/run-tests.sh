@@ -390,14 +390,16 @@ t_shapes() {
 	for s in riprel call jcc jcc2; do
 		for a in 0 5; do echo "\$s \$a 500" >$R; cat $R; done
 	done
+	for a in 0 -3; do echo "jmpent \$a 500" >$R; cat $R; done
 	EOS
 	pvfbt --json -o $T/shapes.json -n 'fbt:pvfbt_test:pvfbt_test_*:' -c "sh $T/shapes.sh" >$T/s 2>&1
 	cat $T/s
 	! grep -q WRONG $T/s || fail "a probed shape returned a wrong value"
-	[ "$(grep -c ' ok$' $T/s)" = 11 ] || fail "not every run reported ok"
+	[ "$(grep -c ' ok$' $T/s)" = 13 ] || fail "not every run reported ok"
 	for p in multiret:entry:3000 multiret:return:3000 riprel:entry:1000 riprel:return:1000 \
 		 call:entry:1000 call:return:1000 leaf:entry:1000 leaf:return:1000 \
-		 jcc:entry:1000 jcc:return:1000 jcc2:entry:1000 jcc2:return:1000; do
+		 jcc:entry:1000 jcc:return:1000 jcc2:entry:1000 jcc2:return:1000 \
+		 jmpent:entry:1000 jmpent:return:1000; do
 		f=${p%%:*}; rest=${p#*:}; k=${rest%%:*}; want=${rest#*:}
 		got=$(grep -c "\"probe\":\"fbt:pvfbt_test:pvfbt_test_$f:$k\"" $T/shapes.json)
 		[ "$got" = "$want" ] || fail "pvfbt_test_$f:$k fired $got times, want $want"
@@ -409,6 +411,15 @@ t_shapes() {
 	[ "$(wc -l <$T/sites)" = 3 ] || fail "multiret: return sites seen: $(wc -l <$T/sites)"
 	[ "$(awk '$1 == 1000' $T/sites | wc -l)" = 3 ] || fail "multiret: not 1000 per site"
 	no_missed_steps $T/s
+	# A jcc or jmp in a jump entry's range moves into the detour, rebased
+	# (jcc, jcc2 and jmpent above ran each way through it); a tail call in
+	# the range is a return site, which keeps the entry an int3 site.
+	[ -z "$INSMOD_ARGS" ] || return 0
+	pvfbt -l -v -n 'fbt:pvfbt_test:pvfbt_test_*:entry' >$T/sl 2>&1
+	for p in 'jcc entry  *ok  via jump' 'jcc2 entry  *ok  via jump' 'jmpent entry  *ok  via jump' \
+		 'tail entry  *ok  via int3' 'ctail entry  *ok  via int3'; do
+		grep -qE " pvfbt_test_$p(  .*)?\$" $T/sl || { cat $T/sl; fail "-l -v: not 'pvfbt_test_$p'"; }
+	done
 }
 
 # A function whose first instruction returns has one site for both of its

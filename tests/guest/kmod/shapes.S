@@ -74,6 +74,20 @@ SYM_FUNC_START(pvfbt_test_jcc2)
 	RET
 SYM_FUNC_END(pvfbt_test_jcc2)
 
+/*
+ * long pvfbt_test_jmpent(long x): the entry range holds a short jmp, which
+ * its detour has as jmp rel32; x < 0 ? x + 2 : x + 1.
+ */
+SYM_FUNC_START(pvfbt_test_jmpent)
+	cmp	$0, %rdi
+	jmp	2f
+1:	lea	2(%rdi), %rax
+	RET
+2:	js	1b
+	lea	1(%rdi), %rax
+	RET
+SYM_FUNC_END(pvfbt_test_jmpent)
+
 /* long pvfbt_test_push_rbx(long x): entry is push %rbx; returns %rbx + x. */
 SYM_FUNC_START(pvfbt_test_push_rbx)
 	push	%rbx

@@ -22,6 +22,7 @@ long pvfbt_test_call(long x);
 long pvfbt_test_jcc(long x);
 void pvfbt_test_justret(void);
 long pvfbt_test_jcc2(long x);
+long pvfbt_test_jmpent(long x);
 extern long pvfbt_test_var;
 long pvfbt_test_push_rbx(long x);
 long pvfbt_test_push_r12(long x);
@@ -53,6 +54,7 @@ static long expect_multiret(long x) { return x == 1 ? 101 : x == 2 ? 102 : 100; 
 static long expect_riprel(long x) { return pvfbt_test_var + x; }
 static long expect_call(long x) { return 2 * x + 1; }
 static long expect_jcc(long x) { return x ? 7 : 9; }
+static long expect_jmpent(long x) { return x < 0 ? x + 2 : x + 1; }
 
 static noinline long call_justret(long x)
 {
@@ -118,6 +120,7 @@ static const struct shape {
 	{ "jcc", pvfbt_test_jcc, expect_jcc },
 	{ "justret", call_justret, expect_justret },
 	{ "jcc2", call_jcc2, expect_jcc2 },
+	{ "jmpent", pvfbt_test_jmpent, expect_jmpent },
 	{ "push_rbx", call_push_rbx, expect_push },
 	{ "push_r12", call_push_r12, expect_push },
 	{ "push_r13", call_push_r13, expect_push },
