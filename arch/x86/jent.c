@@ -10,7 +10,8 @@
  *
  *	site:	  jmp detour; int3 over the rest of the range
  *	detour:	  call pvfbt_jent_tramp		(e8 rel32)
- *	detour+5: the range's instructions, RIP-relative operands rebased
+ *	detour+5: the range's instructions, RIP-relative operands and
+ *		  relative branches rebased (a jcc or jmp as its rel32 form)
  *		  jmp site + range			(e9 rel32)
  *		  (a range may end in a direct call: "push $site + range;
  *		  jmp callee" instead, see pvfbt_jent_range())
@@ -26,12 +27,13 @@
  * Invariants:
  *  - A range qualifies only if every instruction in it is one the int3 path
  *    would boost (pvfbt_boostable(): its effect does not depend on where it
- *    runs, RIP-relative operands aside) or, the last, a direct call whose
- *    return address is pushed as the original one, none is in the
- *    exception tables,
+ *    runs, RIP-relative operands aside), a relative jcc or jmp (moved with
+ *    the same target) or, the last, a direct call whose return address is
+ *    pushed as the original one, none is in the exception tables,
  *    the range ends inside the function and overlaps no run-time patched
  *    text, no branch of the function leads into bytes 1 and on of the range,
- *    and the function has no indirect jump (whose targets are unknown).
+ *    no return site (a tail call) is in it, and the function has no
+ *    indirect jump (whose targets are unknown).
  *    provider/analyse.c's analysis checks the function, pvfbt_jent_range()
  *    the instructions; when the site is made, pvfbt_jent_prepare() checks
  *    that the live text still holds those instructions, at the same
@@ -92,7 +94,8 @@ static bool is_branch(const struct pvfbt_insn *in)
 /*
  * The range of a jump entry at addr (b: its bytes, avail of them): the
  * length of the shortest run of whole instructions of at least 5 bytes that
- * could all run out of line, or 0.  The last one may be a direct call: the
+ * could all run out of line (boostable, or a relative jcc or jmp: the
+ * detour has its rel32 form), or 0.  The last one may be a direct call: the
  * detour pushes the call's own return address, in the function (so the
  * callee returns to the text after the range, as it would, and a stack
  * through it unwinds), and jumps to the callee.  A task asleep in the
@@ -129,9 +132,10 @@ unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avai
  * the first instruction in bytes.
  * len and starts are what pvfbt_jent_range() found when the function was
  * analysed; bytes, the live text, must still be those instructions, each
- * one boostable but for a last direct call (the exception tables, a
- * property of the addresses, need no second look: making a site stays
- * cheap).  Under fbt_mutex and text_mutex, before the site is published.
+ * one boostable or a relative branch, but for a last direct call (the
+ * exception tables, a property of the addresses, need no second look:
+ * making a site stays cheap).  Under fbt_mutex and text_mutex, before the
+ * site is published.
  * An error (-EINVAL: not that range) leaves the site as it was.
  */
 int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, u16 starts,
@@ -178,7 +182,8 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 
 			if (w + blen > sizeof(buf))
 				return -ERANGE;
-			rel = (s64)pvfbt_branch_target(&in, s->addr + off) - (s64)(detour + w + blen);
+			rel = (s64)pvfbt_branch_target(&in, s->addr + off) -
+			      (s64)(detour + w + blen);
 			if (rel != (s32)rel)
 				return -ERANGE;
 			if (blen == 6) {
