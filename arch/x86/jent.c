@@ -85,10 +85,22 @@ static bool is_call(const struct pvfbt_insn *in, const u8 *b)
 	return in->cls == PVFBT_CLS_CALL_REL && in->len == JMP_LEN && b[0] == 0xe8;
 }
 
-/* A relative jmp or jcc: the detour has it in its rel32 form, rebased. */
-static bool is_branch(const struct pvfbt_insn *in)
+/*
+ * A relative jmp or jcc (b: its bytes): the detour has it in its rel32
+ * form, rebased, without prefixes.  They mean nothing to a direct branch
+ * in 64-bit mode, but for 66 (a rel16 form, which some CPUs truncate):
+ * not moved.
+ */
+static bool is_branch(const struct pvfbt_insn *in, const u8 *b)
 {
-	return in->cls == PVFBT_CLS_JMP_REL || in->cls == PVFBT_CLS_JCC_REL;
+	unsigned int i;
+
+	if (in->cls != PVFBT_CLS_JMP_REL && in->cls != PVFBT_CLS_JCC_REL)
+		return false;
+	for (i = 0; i < in->nprefix; i++)
+		if (b[i] == 0x66)
+			return false;
+	return true;
 }
 
 /*
@@ -116,7 +128,7 @@ unsigned int pvfbt_jent_range(unsigned long addr, const u8 *b, unsigned int avai
 		if (is_call(&in, b + len))
 			/* pushed as an imm32, sign-extended: kernel text is in the top 2 GB */
 			return (s64)(s32)(addr + len + n) == (s64)(addr + len + n) ? len + n : 0;
-		if (!is_branch(&in) && !pvfbt_boostable(&in, b + len))
+		if (!is_branch(&in, b + len) && !pvfbt_boostable(&in, b + len))
 			return 0;
 		if (pvfbt_ks.search_exception_tables &&
 		    pvfbt_ks.search_exception_tables(addr + len))
@@ -173,10 +185,10 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 		if (in.len > len - off || call)
 			return -EINVAL;
 		call = is_call(&in, bytes + off);
-		if (!call && !is_branch(&in) && !pvfbt_boostable(&in, bytes + off))
+		if (!call && !is_branch(&in, bytes + off) && !pvfbt_boostable(&in, bytes + off))
 			return -EINVAL;
 		now |= 1 << off;
-		if (is_branch(&in)) {
+		if (is_branch(&in, bytes + off)) {
 			/* jcc rel32 (0f 80+cc) or jmp rel32 (e9), to the same target */
 			unsigned int blen = in.cls == PVFBT_CLS_JCC_REL ? 6 : 5;
 

@@ -663,7 +663,7 @@ u32 pvfbt_text_refused(void)
  * without a second look: get_site() read its bytes and checked for kprobes
  * under this same hold of text_mutex and kprobe_mutex, and the batch's
  * writes are all still queued, so the text cannot have changed since.
- * That look was a tenth of arming every entry under TCG.
+ * That look was a third of arming the sites of every entry under TCG.
  */
 static bool int3_text_ok(const struct pvfbt_site *site, bool arm)
 {
