@@ -8,6 +8,15 @@
 /* ---- arming ---- */
 
 /*
+ * Sites the enable under way took that it did not make fresh (they existed,
+ * or what was checked was not the live text).  Only the probes that took
+ * one (fbt_func.stale, bit 0 the entry, bit 1 the return) have anything for
+ * the all-or-nothing check of probe_text_ok() to look at: in an enable
+ * from rest, none or a few.  Under fbt_mutex.
+ */
+static u32 nr_not_fresh;
+
+/*
  * A site is made from the live text, under text_mutex, and only if that
  * text is what the analysis found: no kprobe on the instruction or in the
  * four bytes before it (an optimised kprobe's jmp), no foreign int3, and
@@ -29,6 +38,7 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 		if (s->lost)
 			return ERR_PTR(-EBUSY);
 		s->kinds |= kind;
+		nr_not_fresh++;
 		return s;
 	}
 	memset(bytes, 0, sizeof(bytes));
@@ -90,6 +100,7 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	 * checked were not the live ones (one of pvfbt's jumps covers them).
 	 */
 	s->fresh = !ours;
+	nr_not_fresh += ours;
 	if (err) {
 		pvfbt_site_release_slot(s);
 		if (s != mem)
@@ -177,7 +188,19 @@ static void put_new_site(struct pvfbt_site *s)
  * return probe's array is published only once every one of its sites
  * exists: a failure leaves the function as it was.
  */
+static int make_sites_of(struct fbt_func *f, u32 fid, bool ret);
+
 static int make_sites(struct fbt_func *f, u32 fid, bool ret)
+{
+	u32 before = nr_not_fresh;
+	int err = make_sites_of(f, fid, ret);
+
+	if (nr_not_fresh != before)
+		f->stale |= 1 << ret;
+	return err;
+}
+
+static int make_sites_of(struct fbt_func *f, u32 fid, bool ret)
 {
 	struct pvfbt_site **v;
 	u32 i, j;
@@ -202,11 +225,15 @@ static int make_sites(struct fbt_func *f, u32 fid, bool ret)
 			}
 			s->fid = fid;
 			f->entry = s;
+		} else {
+			nr_not_fresh++;
 		}
 		return 0;
 	}
-	if (f->rets)
+	if (f->rets) {
+		nr_not_fresh++;
 		return 0;
+	}
 	/* The sites in one block after their pointers (fbt_rets_block()). */
 	v = chunk_alloc(f->nret * (sizeof(*v) + sizeof(**v)), &f->rets_chunk);
 	if (!v)
@@ -271,6 +298,7 @@ static void probe_unfresh(struct fbt_func *f)
 {
 	u32 j;
 
+	f->stale = 0;
 	if (f->entry)
 		f->entry->fresh = 0;
 	for (j = 0; f->rets && j < f->nret; j++)
@@ -551,6 +579,7 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	 * as they come, and a jump follows later); disarming, a jump's three.
 	 */
 	pvfbt_poke_reserve(enable ? nsites : 3 * nsites);
+	nr_not_fresh = 0;
 	for (i = 0; i < count && enable; i++) {
 		err = make_sites(fbt_funcs[ids[i] / 2], ids[i] / 2, ids[i] & 1);
 		if (err)
@@ -568,11 +597,12 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			fbt_funcs[ids[i] / 2]->entry->fcall = FCALL_PENDING;
 			nr_fc_pending++;
 		}
-	for (i = 0; i < count && enable && !err; i++) {
+	/* A probe whose sites are all fresh: nothing to check. */
+	for (i = 0; i < count && enable && !err && nr_not_fresh; i++) {
 		struct fbt_func *f = fbt_funcs[ids[i] / 2];
 		bool ret = ids[i] & 1;
 
-		if (!probe_text_ok(f, ret, true)) {
+		if ((f->stale & (1 << ret)) && !probe_text_ok(f, ret, true)) {
 			fbt_set_foreign(ret ? &f->return_reason : &f->entry_reason);
 			err = -EBUSY;
 		}

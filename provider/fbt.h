@@ -84,7 +84,8 @@ struct fbt_func {
 	u16 nret;
 	u8 trap_path;
 	u8 hot;				/* arming order: HOT_ROOT is armed last */
-	u8 fentry;			/* the entry site follows an ftrace site */
+	u8 fentry:1;			/* the entry site follows an ftrace site */
+	u8 stale:2;			/* enable under way: probes with a site not fresh (arm.c) */
 	u8 jent_len;			/* the entry's jump range (jent.c), 0: none */
 	u16 jent_starts;		/* where its instructions start (bit per byte) */
 	struct module *mod;		/* NULL: vmlinux */
