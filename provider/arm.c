@@ -8,15 +8,6 @@
 /* ---- arming ---- */
 
 /*
- * Sites the enable under way took that it did not make fresh (they existed,
- * or what was checked was not the live text).  Only the probes that took
- * one (fbt_func.stale, bit 0 the entry, bit 1 the return) have anything for
- * the all-or-nothing check of probe_text_ok() to look at: in an enable
- * from rest, none or a few.  Under fbt_mutex.
- */
-static u32 nr_not_fresh;
-
-/*
  * A site is made from the live text, under text_mutex, and only if that
  * text is what the analysis found: no kprobe on the instruction or in the
  * four bytes before it (an optimised kprobe's jmp), no foreign int3, and
@@ -38,7 +29,6 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 		if (s->lost)
 			return ERR_PTR(-EBUSY);
 		s->kinds |= kind;
-		nr_not_fresh++;
 		return s;
 	}
 	memset(bytes, 0, sizeof(bytes));
@@ -100,7 +90,6 @@ static struct pvfbt_site *get_site(struct fbt_func *f, unsigned long a, u8 kind,
 	 * checked were not the live ones (one of pvfbt's jumps covers them).
 	 */
 	s->fresh = !ours;
-	nr_not_fresh += ours;
 	if (err) {
 		pvfbt_site_release_slot(s);
 		if (s != mem)
@@ -186,21 +175,12 @@ static void put_new_site(struct pvfbt_site *s)
 /*
  * Create the sites of one probe.  Under fbt_mutex and text_mutex.  A
  * return probe's array is published only once every one of its sites
- * exists: a failure leaves the function as it was.
+ * exists: a failure leaves the function as it was.  A probe that has a
+ * site not fresh (it existed, or what was checked was not the live text)
+ * is marked stale: only those have anything for the enable's
+ * all-or-nothing check (probe_text_ok()) to look at.
  */
-static int make_sites_of(struct fbt_func *f, u32 fid, bool ret);
-
 static int make_sites(struct fbt_func *f, u32 fid, bool ret)
-{
-	u32 before = nr_not_fresh;
-	int err = make_sites_of(f, fid, ret);
-
-	if (nr_not_fresh != before)
-		f->stale |= 1 << ret;
-	return err;
-}
-
-static int make_sites_of(struct fbt_func *f, u32 fid, bool ret)
 {
 	struct pvfbt_site **v;
 	u32 i, j;
@@ -225,13 +205,13 @@ static int make_sites_of(struct fbt_func *f, u32 fid, bool ret)
 			}
 			s->fid = fid;
 			f->entry = s;
-		} else {
-			nr_not_fresh++;
 		}
+		if (!f->entry->fresh)
+			f->stale |= FBT_STALE_ENTRY;
 		return 0;
 	}
 	if (f->rets) {
-		nr_not_fresh++;
+		f->stale |= FBT_STALE_RETURN;
 		return 0;
 	}
 	/* The sites in one block after their pointers (fbt_rets_block()). */
@@ -266,6 +246,8 @@ static int make_sites_of(struct fbt_func *f, u32 fid, bool ret)
 		s->tailcall = ret_tail(f, i);
 		s->fid = fid;
 		v[i] = s;
+		if (!s->fresh)
+			f->stale |= FBT_STALE_RETURN;
 	}
 	f->rets = v;
 	return 0;
@@ -534,6 +516,7 @@ static bool call_entry_ok(const struct fbt_func *f, bool ret)
 int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *done)
 {
 	u32 i, ncall, nnew, nsites;
+	u8 stale = 0;
 	int err = 0;
 
 	*done = 0;
@@ -579,9 +562,9 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 	 * as they come, and a jump follows later); disarming, a jump's three.
 	 */
 	pvfbt_poke_reserve(enable ? nsites : 3 * nsites);
-	nr_not_fresh = 0;
 	for (i = 0; i < count && enable; i++) {
 		err = make_sites(fbt_funcs[ids[i] / 2], ids[i] / 2, ids[i] & 1);
+		stale |= fbt_funcs[ids[i] / 2]->stale;
 		if (err)
 			break;
 	}
@@ -598,11 +581,12 @@ int pvfbt_fbt_enable(const u32 *ids, u32 count, bool enable, u32 flags, u32 *don
 			nr_fc_pending++;
 		}
 	/* A probe whose sites are all fresh: nothing to check. */
-	for (i = 0; i < count && enable && !err && nr_not_fresh; i++) {
+	for (i = 0; i < count && enable && !err && stale; i++) {
 		struct fbt_func *f = fbt_funcs[ids[i] / 2];
 		bool ret = ids[i] & 1;
 
-		if ((f->stale & (1 << ret)) && !probe_text_ok(f, ret, true)) {
+		if ((f->stale & (ret ? FBT_STALE_RETURN : FBT_STALE_ENTRY)) &&
+		    !probe_text_ok(f, ret, true)) {
 			fbt_set_foreign(ret ? &f->return_reason : &f->entry_reason);
 			err = -EBUSY;
 		}

@@ -85,7 +85,7 @@ struct fbt_func {
 	u8 trap_path;
 	u8 hot;				/* arming order: HOT_ROOT is armed last */
 	u8 fentry:1;			/* the entry site follows an ftrace site */
-	u8 stale:2;			/* enable under way: probes with a site not fresh (arm.c) */
+	u8 stale:2;			/* FBT_STALE_*: see make_sites() (arm.c) */
 	u8 jent_len;			/* the entry's jump range (jent.c), 0: none */
 	u16 jent_starts;		/* where its instructions start (bit per byte) */
 	struct module *mod;		/* NULL: vmlinux */
@@ -99,6 +99,10 @@ struct fbt_func {
 	struct fbt_chunk *entry_chunk;	/* where entry, rets were allocated: */
 	struct fbt_chunk *rets_chunk;	/* fbt_chunk_free() (arm.c) */
 };
+
+/* fbt_func.stale, in the enable under way: a probe has a site not fresh */
+#define FBT_STALE_ENTRY		1
+#define FBT_STALE_RETURN	2
 
 /* pvfbt_site.fcall: see fbt_call_entries_sync() */
 #define FCALL_ON	1

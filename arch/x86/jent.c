@@ -158,7 +158,7 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 	u8 buf[DETOUR_SIZE];
 	struct pvfbt_insn in;
 	unsigned int off, w;
-	bool call = false;
+	bool call = false, branch;
 	s64 rel;
 	int n;
 
@@ -185,10 +185,11 @@ int pvfbt_jent_prepare(struct pvfbt_site *s, const u8 *bytes, unsigned int len, 
 		if (in.len > len - off || call)
 			return -EINVAL;
 		call = is_call(&in, bytes + off);
-		if (!call && !is_branch(&in, bytes + off) && !pvfbt_boostable(&in, bytes + off))
+		branch = is_branch(&in, bytes + off);
+		if (!call && !branch && !pvfbt_boostable(&in, bytes + off))
 			return -EINVAL;
 		now |= 1 << off;
-		if (is_branch(&in, bytes + off)) {
+		if (branch) {
 			/* jcc rel32 (0f 80+cc) or jmp rel32 (e9), to the same target */
 			unsigned int blen = in.cls == PVFBT_CLS_JCC_REL ? 6 : 5;
 

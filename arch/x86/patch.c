@@ -783,6 +783,7 @@ void pvfbt_poke_end(void)
 int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len, bool *ours)
 {
 	u8 before[PVFBT_JENT_MAX - 1];
+	bool mine = false;
 	long i, k;
 
 	if (ours)
@@ -810,18 +811,18 @@ int pvfbt_read_text(unsigned long addr, u8 *buf, unsigned int len, bool *ours)
 			n = s->jent ? s->jent_len : 5;
 			for (k = max(0L, -i); k < n && i + k < (long)len; k++) {
 				buf[i + k] = s->code[k];
-				if (ours)
-					*ours = true;
+				mine = true;
 			}
 			continue;
 		}
 		/* Only an int3 pvfbt wrote: an unarmed site's is foreign. */
 		if (i >= 0 && buf[i] == 0xcc && READ_ONCE(s->armed)) {
 			buf[i] = s->orig;
-			if (ours)
-				*ours = true;
+			mine = true;
 		}
 	}
+	if (ours)
+		*ours = mine;
 	return 0;
 }
 
