@@ -9,8 +9,10 @@
 #include <linux/string.h>
 #include <linux/mutex.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include "include/uapi/pvfbt.h"
 #include "arch/x86/decode.h"
+#include "arch/x86/slots.h"
 #include "pvfbt_compat.h"
 #include <asm/ptrace.h>
 #include <asm/segment.h>
@@ -163,7 +165,15 @@ int pvfbt_sites_init(void);
 void pvfbt_sites_exit(void);
 u64 pvfbt_sites_bytes(void);
 unsigned long pvfbt_slot_addr(int slot);
-struct pvfbt_site *pvfbt_slot_owner(unsigned long n);
+extern struct pvfbt_site **pvfbt_slot_owners;
+/*
+ * The site slot n belongs to, or NULL (trap context).  Inline: a call and
+ * a return are two more jumps on every hit by jump (benchmarks.md).
+ */
+static __always_inline struct pvfbt_site *pvfbt_slot_owner(unsigned long n)
+{
+	return n < PVFBT_NR_SLOTS ? READ_ONCE(pvfbt_slot_owners[n]) : NULL;
+}
 int pvfbt_slot_next(void);
 void pvfbt_slot_commit(int n, struct pvfbt_site *site);
 int pvfbt_slot_next2(void);
@@ -206,8 +216,7 @@ int pvfbt_fcall_add(unsigned long *ips, u32 n);
 void pvfbt_fcall_del(unsigned long *ips, u32 n);
 void pvfbt_fcall_exit(void);
 
-/* arch/x86/trap.c: the int3 mechanism, and the recording every mechanism shares */
-void pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind);
+/* arch/x86/trap.c: the int3 mechanism */
 extern int pvfbt_hit_stop;		/* bench only: see trap.c */
 #define PVFBT_HIT_STOP_REACH	1
 #define PVFBT_HIT_STOP_COUNT	2
@@ -262,7 +271,12 @@ void pvfbt_ring_exit(void);
 int pvfbt_rings_alloc(void);
 void pvfbt_rings_free(void);
 u64 pvfbt_rings_bytes(u32 *count);
+/* A firing by int3 (on_int3() accounts for it), or by a jump or a call. */
 void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind);
+void pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind);
+/* Hits in progress on a CPU: a bound on recursion through our callees. */
+DECLARE_PER_CPU(int, pvfbt_hit_depth);
+#define PVFBT_MAX_HIT_DEPTH	4
 unsigned int pvfbt_str_measure(u8 mask, const u64 *ua, s32 *len, u8 *trunc);
 void pvfbt_str_write(struct pvfbt_record *data, u64 ring_mask, long pos,
 		     const struct pvfbt_record *ev, u8 mask, const u64 *ua,

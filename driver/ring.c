@@ -268,7 +268,12 @@ noinline void pvfbt_str_write(struct pvfbt_record *data, u64 ring_mask, long pos
 	}
 }
 
-void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
+/*
+ * The record of one firing.  Inlined into both of its callers, so that a
+ * hit by jump or call makes no call between pvfbt's handler and the clock.
+ */
+static __always_inline void record(const struct pvfbt_site *site, struct pt_regs *regs,
+				   u16 kind)
 {
 	struct pvfbt_ring *r = READ_ONCE(*this_cpu_ptr(&rings));
 	struct pvfbt_record *rec;
@@ -410,6 +415,38 @@ publish:
 	if ((u64)head - READ_ONCE(r->tail) >= (r->mask + 1) / 8 &&
 	    waitqueue_active(&pvfbt_wait) && !atomic_xchg(&wake_pending, 1))
 		irq_work_queue(&wake_work);
+}
+
+/* A firing taken by int3: on_int3() (trap.c) did the accounting. */
+void pvfbt_record(const struct pvfbt_site *site, struct pt_regs *regs, u16 kind)
+{
+	record(site, regs, kind);
+}
+
+/* Hits in progress on this CPU: a bound on recursion through our callees. */
+DEFINE_PER_CPU(int, pvfbt_hit_depth);
+
+/*
+ * One firing reached by a jump (jret.c, jent.c) or a call (fcall.c), in the
+ * probed code's own context with preemption off: the int3 path's accounting
+ * and recursion bound, and the record.
+ */
+void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
+{
+	if (this_cpu_inc_return(pvfbt_hit_depth) > 1)
+		pvfbt_stat_inc(nested);
+	pvfbt_stat_inc(hits);
+	if (kind & PVFBT_HIT_JUMP)
+		pvfbt_stat_inc(jumped);
+	if (kind & PVFBT_HIT_CALL)
+		pvfbt_stat_inc(called);
+	if (this_cpu_read(pvfbt_hit_depth) > PVFBT_MAX_HIT_DEPTH) {
+		/* Too deep to record: a firing dropped like a full ring's. */
+		pvfbt_stat_inc(drops);
+	} else if (likely(READ_ONCE(pvfbt_hit_stop) != PVFBT_HIT_STOP_COUNT)) {
+		record(s, regs, kind);
+	}
+	this_cpu_dec(pvfbt_hit_depth);
 }
 
 /*

@@ -48,9 +48,10 @@ static u32 nr_sites_live, nr_sites_emulated, nr_sites_boosted;
 
 /*
  * Slot owners, indexed by slot number.  A slot is given back only once no
- * task can be inside it (pvfbt_site_release_slot()).
+ * task can be inside it (pvfbt_site_release_slot()).  Written only here;
+ * read by pvfbt_slot_owner() (pvfbt.h), inline on the hit path.
  */
-static struct pvfbt_site **slot_owner;
+struct pvfbt_site **pvfbt_slot_owners;
 static u32 nr_slots;		/* slots ever handed out */
 static u32 *slot_free;		/* slots given back, reusable */
 static u32 nr_slot_free;
@@ -58,12 +59,6 @@ static u32 nr_slot_free;
 unsigned long pvfbt_slot_addr(int slot)
 {
 	return (unsigned long)pvfbt_slot_area + (unsigned long)slot * PVFBT_SLOT_SIZE;
-}
-
-/* The site slot n belongs to, or NULL (trap context). */
-struct pvfbt_site *pvfbt_slot_owner(unsigned long n)
-{
-	return n < PVFBT_NR_SLOTS ? READ_ONCE(slot_owner[n]) : NULL;
 }
 
 /* The slot the next pvfbt_slot_commit() will hand out, or -ENOSPC. */
@@ -89,8 +84,10 @@ void pvfbt_slot_commit2(int n, struct pvfbt_site *site)
 {
 	nr_slots += 2;
 	site->slot = n;
-	smp_store_release(&slot_owner[n + 1], site);
-	smp_store_release(&slot_owner[n], site);
+	/* A reader that finds site here sees it complete (and slot set). */
+	smp_store_release(&pvfbt_slot_owners[n + 1], site);
+	/* n last: whoever finds n finds n + 1 too. */
+	smp_store_release(&pvfbt_slot_owners[n], site);
 }
 
 /* Give slot n (from pvfbt_slot_next()) to site, whose bytes are queued. */
@@ -101,7 +98,8 @@ void pvfbt_slot_commit(int n, struct pvfbt_site *site)
 	else
 		nr_slots++;
 	site->slot = n;
-	smp_store_release(&slot_owner[n], site);
+	/* As in pvfbt_slot_commit2(). */
+	smp_store_release(&pvfbt_slot_owners[n], site);
 }
 
 struct pvfbt_site *pvfbt_site_lookup(unsigned long addr)
@@ -252,10 +250,10 @@ void pvfbt_site_release_slot(struct pvfbt_site *site)
 		return;
 	if (site->jret && site->lost)
 		pvfbt_jret_forget(site);
-	WRITE_ONCE(slot_owner[site->slot], NULL);
+	WRITE_ONCE(pvfbt_slot_owners[site->slot], NULL);
 	slot_free[nr_slot_free++] = site->slot;
 	if (site->jent) {
-		WRITE_ONCE(slot_owner[site->slot + 1], NULL);
+		WRITE_ONCE(pvfbt_slot_owners[site->slot + 1], NULL);
 		slot_free[nr_slot_free++] = site->slot + 1;
 	}
 	site->slot = -1;
@@ -301,9 +299,9 @@ bool pvfbt_addr_in_self(unsigned long addr)
 int pvfbt_sites_init(void)
 {
 	sites = table_alloc(SITE_BITS_MIN);
-	slot_owner = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_owner));
+	pvfbt_slot_owners = vzalloc(PVFBT_NR_SLOTS * sizeof(*pvfbt_slot_owners));
 	slot_free = vzalloc(PVFBT_NR_SLOTS * sizeof(*slot_free));
-	if (!sites || !slot_owner || !slot_free) {
+	if (!sites || !pvfbt_slot_owners || !slot_free) {
 		pvfbt_sites_exit();
 		return -ENOMEM;
 	}
@@ -313,10 +311,10 @@ int pvfbt_sites_init(void)
 void pvfbt_sites_exit(void)
 {
 	kvfree(sites);
-	vfree(slot_owner);
+	vfree(pvfbt_slot_owners);
 	vfree(slot_free);
 	sites = NULL;
-	slot_owner = NULL;
+	pvfbt_slot_owners = NULL;
 	slot_free = NULL;
 }
 
@@ -324,5 +322,5 @@ void pvfbt_sites_exit(void)
 u64 pvfbt_sites_bytes(void)
 {
 	return pvfbt_site_table_bytes() +
-	       PVFBT_NR_SLOTS * (sizeof(*slot_owner) + sizeof(*slot_free));
+	       PVFBT_NR_SLOTS * (sizeof(*pvfbt_slot_owners) + sizeof(*slot_free));
 }

@@ -79,9 +79,6 @@ struct tf_step {
 static DEFINE_PER_CPU(struct tf_step, tf_step);
 /* Where the last guard repair on this CPU sent it: a late #DB there is ours. */
 static DEFINE_PER_CPU(unsigned long, late_ip);
-/* Hits in progress on this CPU: a bound on recursion through our callees. */
-static DEFINE_PER_CPU(int, hit_depth);
-#define MAX_HIT_DEPTH	4
 
 /* The pad; the base is hidden so that no relocation points into the area's middle (IBT objtool). */
 static __always_inline unsigned long tf_pad(void)
@@ -423,29 +420,6 @@ int pvfbt_hit_stop;
 module_param_named(hit_stop, pvfbt_hit_stop, int, 0644);
 MODULE_PARM_DESC(hit_stop, "bench only: 0 record every hit (default); 1 jump hits stop on reaching pvfbt; 2 jump hits are counted, not recorded");
 
-/*
- * One firing reached by a jump (jret.c) or a call (fcall.c), in the probed
- * code's own context with preemption off: the int3 path's accounting and
- * recursion bound.
- */
-void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
-{
-	if (this_cpu_inc_return(hit_depth) > 1)
-		pvfbt_stat_inc(nested);
-	pvfbt_stat_inc(hits);
-	if (kind & PVFBT_HIT_JUMP)
-		pvfbt_stat_inc(jumped);
-	if (kind & PVFBT_HIT_CALL)
-		pvfbt_stat_inc(called);
-	if (this_cpu_read(hit_depth) > MAX_HIT_DEPTH) {
-		/* Too deep to record: a firing dropped like a full ring's. */
-		pvfbt_stat_inc(drops);
-	} else if (likely(READ_ONCE(pvfbt_hit_stop) != PVFBT_HIT_STOP_COUNT)) {
-		pvfbt_record(s, regs, kind);
-	}
-	this_cpu_dec(hit_depth);
-}
-
 static int on_int3(struct pt_regs *regs)
 {
 	unsigned long addr = regs->ip - 1, tf;
@@ -477,9 +451,9 @@ static int on_int3(struct pt_regs *regs)
 	 * firings: hits = records + drops + filtered, exactly.
 	 */
 	armed = READ_ONCE(s->armed);
-	if (this_cpu_inc_return(hit_depth) > 1)
+	if (this_cpu_inc_return(pvfbt_hit_depth) > 1)
 		pvfbt_stat_inc(nested);
-	if (this_cpu_read(hit_depth) <= MAX_HIT_DEPTH) {
+	if (this_cpu_read(pvfbt_hit_depth) <= PVFBT_MAX_HIT_DEPTH) {
 		if (armed & PVFBT_SITE_ENTRY) {
 			pvfbt_stat_inc(hits);
 			pvfbt_record(s, regs, PVFBT_REC_ENTRY);
@@ -493,7 +467,7 @@ static int on_int3(struct pt_regs *regs)
 		this_cpu_add(pvfbt_stats.hits, hweight8(armed));
 		this_cpu_add(pvfbt_stats.drops, hweight8(armed));
 	}
-	this_cpu_dec(hit_depth);
+	this_cpu_dec(pvfbt_hit_depth);
 
 	tf = regs->flags & X86_EFLAGS_TF;
 	if (s->jent) {
@@ -612,7 +586,6 @@ int pvfbt_trap_roots(unsigned long *v, int max)
 		(unsigned long)pvfbt_hit, (unsigned long)pvfbt_jret_hit,
 		(unsigned long)pvfbt_jent_hit,
 		(unsigned long)pvfbt_fcall_hit_fn(),
-		(unsigned long)pvfbt_slot_owner,
 	};
 	int i;
 
