@@ -13,6 +13,9 @@
  *
  * The consumer maps each ring read-only and gives space back with
  * PVFBT_IOC_CONSUME.  Wake-ups go through irq_work, which is NMI-safe.
+ *
+ * pvfbt_hit() is here too: the accounting of a hit by jump or call, with
+ * the record inlined (pvfbt_record() is the int3 path's).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -288,8 +291,8 @@ noinline void pvfbt_str_write(struct pvfbt_record *data, u64 ring_mask, long pos
 }
 
 /*
- * The record of one firing.  Inlined into both of its callers, so that a
- * hit by jump or call makes no call between pvfbt's handler and the clock.
+ * The record of one firing.  Inlined into both of its callers: a hit by
+ * jump or call goes from pvfbt_hit() to the clock without another call.
  */
 static __always_inline void record(const struct pvfbt_site *site, struct pt_regs *regs,
 				   u16 kind)
