@@ -158,23 +158,8 @@ static __always_inline bool sys_user_args(const struct pt_regs *regs, u64 *ua)
 {
 	const struct pt_regs *own = (const struct pt_regs *)regs->di;
 	/* r10 to di: the 8 of pt_regs' 21 words that hold the six arguments */
-	struct { unsigned long r10, r9, r8, ax, cx, dx, si, di; } u;
-
-	/*
-	 * What the system call dispatcher passes: the task's own user
-	 * registers, at the top of its stack, mapped as long as the task
-	 * runs.  Read in place: copy_from_kernel_nofault() is two calls into
-	 * kernel text that a Xen PV guest under TCG runs cold on every hit.
-	 */
-	if (own == task_pt_regs(current)) {
-		ua[0] = own->di;
-		ua[1] = own->si;
-		ua[2] = own->dx;
-		ua[3] = own->r10;
-		ua[4] = own->r8;
-		ua[5] = own->r9;
-		return true;
-	}
+	struct pvfbt_sys_words { unsigned long r10, r9, r8, ax, cx, dx, si, di; } u;
+	const struct pvfbt_sys_words *w = (const void *)&own->r10;
 
 #define PVFBT_AT(f)	(offsetof(struct pt_regs, f) - offsetof(struct pt_regs, r10))
 	BUILD_BUG_ON(PVFBT_AT(r9) != offsetof(typeof(u), r9) ||
@@ -183,14 +168,23 @@ static __always_inline bool sys_user_args(const struct pt_regs *regs, u64 *ua)
 		     PVFBT_AT(si) != offsetof(typeof(u), si) ||
 		     PVFBT_AT(di) != offsetof(typeof(u), di));
 #undef PVFBT_AT
-	if (copy_from_kernel_nofault(&u, &own->r10, sizeof(u)))
-		return false;
-	ua[0] = u.di;
-	ua[1] = u.si;
-	ua[2] = u.dx;
-	ua[3] = u.r10;
-	ua[4] = u.r8;
-	ua[5] = u.r9;
+	/*
+	 * What the system call dispatcher passes: the task's own user
+	 * registers, at the top of its stack, mapped as long as the task
+	 * runs.  Read in place: copy_from_kernel_nofault() is two calls into
+	 * kernel text that a Xen PV guest under TCG runs cold on every hit.
+	 */
+	if (own != task_pt_regs(current)) {
+		if (copy_from_kernel_nofault(&u, w, sizeof(u)))
+			return false;
+		w = &u;
+	}
+	ua[0] = w->di;
+	ua[1] = w->si;
+	ua[2] = w->dx;
+	ua[3] = w->r10;
+	ua[4] = w->r8;
+	ua[5] = w->r9;
 	return true;
 }
 
