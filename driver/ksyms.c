@@ -18,7 +18,8 @@
 #include <linux/uaccess.h>
 #include "driver/pvfbt.h"
 
-struct pvfbt_ksyms pvfbt_ks;
+/* Read on the hit path: a system call's strings, --stack. */
+struct pvfbt_ksyms pvfbt_ks __pvfbt_hit_data;
 
 /* Is addr exactly the start of the function called name? */
 static bool is_function(unsigned long addr, const char *name)

@@ -19,6 +19,18 @@
 
 #define PVFBT_NAME "pvfbt"
 
+/*
+ * The hit path by jump, kept together: its code (the trampolines,
+ * pvfbt_jent_hit(), pvfbt_jret_hit(), pvfbt_hit() with the record inlined)
+ * in one text section, the globals it reads in one data section, its
+ * per-CPU state (ring control included) in pvfbt's per-CPU area.  A Xen PV
+ * guest under TCG runs every hit with a cold software TLB (a system call
+ * writes CR3 twice), so each distinct page a hit touches costs it a page
+ * walk: about 8 thousandths of a getpid call each (benchmarks.md).
+ */
+#define __pvfbt_hit_text	__section(".text.pvfbt_hit")
+#define __pvfbt_hit_data	__section(".data.pvfbt_hit")
+
 struct pt_regs;
 
 /* ---- driver/ksyms.c: kernel symbols that are not exported ---- */

@@ -31,7 +31,6 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/pid.h>
-#include <linux/slab.h>
 #include <linux/rcupdate.h>
 #include <asm/local.h>
 #include <asm/ptrace.h>
@@ -62,6 +61,13 @@ struct pvfbt_ring {
  * the session's start and end never race.
  */
 static DEFINE_PER_CPU(struct pvfbt_ring *, rings);
+/*
+ * What rings points at: the control of a CPU's ring lives in pvfbt's
+ * per-CPU area, on the page the hit already reads for its counters, not
+ * on a page of its own (pvfbt.h, __pvfbt_hit_data).  In use from
+ * ring_add() until pvfbt_rings_free() has waited for every writer.
+ */
+static DEFINE_PER_CPU(struct pvfbt_ring, ring_ctl);
 static bool rings_wanted;		/* a session is on: online CPUs get rings */
 static u32 nr_rings;			/* rings allocated now */
 static enum cpuhp_state ring_hp_state;
@@ -79,7 +85,7 @@ static atomic_t wake_pending;
  */
 static struct pid *filter_pid, *filter_exclude;
 static char filter_comm[TASK_COMM_LEN];
-static bool filter_on;
+static bool filter_on __pvfbt_hit_data;
 
 static void wake_fn(struct irq_work *w)
 {
@@ -446,8 +452,12 @@ DEFINE_PER_CPU(int, pvfbt_hit_depth);
  * One firing reached by a jump (jret.c, jent.c) or a call (fcall.c), in the
  * probed code's own context with preemption off: the int3 path's accounting
  * and recursion bound, and the record.
+ *
+ * Page-aligned: ring.o is the first object of __pvfbt_hit_text (Kbuild),
+ * so the section starts a page and its 2.4 KiB fill one, not two.
  */
-void notrace pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
+void notrace __pvfbt_hit_text __aligned(PAGE_SIZE)
+pvfbt_hit(const struct pvfbt_site *s, struct pt_regs *regs, u16 kind)
 {
 	if (this_cpu_inc_return(pvfbt_hit_depth) > 1)
 		pvfbt_stat_inc(nested);
@@ -563,15 +573,12 @@ int pvfbt_ring_mmap(struct file *file, struct vm_area_struct *vma)
 
 static struct pvfbt_ring *ring_new(int cpu)
 {
-	struct pvfbt_ring *r = kzalloc_node(sizeof(*r), GFP_KERNEL, cpu_to_node(cpu));
+	struct pvfbt_ring *r = per_cpu_ptr(&ring_ctl, cpu);
 
-	if (!r)
-		return NULL;
+	memset(r, 0, sizeof(*r));
 	r->mem = vmalloc_user(pvfbt_ring_mmap_size());
-	if (!r->mem) {
-		kfree(r);
+	if (!r->mem)
 		return NULL;
-	}
 	r->hdr = r->mem;
 	r->data = r->mem + PAGE_SIZE;
 	r->mask = pvfbt_ring_records - 1;
@@ -669,7 +676,7 @@ void pvfbt_rings_free(void)
 		irq_work_sync(&wake_work);
 		while (n--) {
 			vfree(old[n]->mem);
-			kfree(old[n]);
+			old[n]->mem = NULL;
 		}
 	} while (1);
 }
@@ -680,7 +687,7 @@ u64 pvfbt_rings_bytes(u32 *count)
 	u32 n = READ_ONCE(nr_rings);
 
 	*count = n;
-	return (u64)n * (PAGE_ALIGN(pvfbt_ring_mmap_size()) + sizeof(struct pvfbt_ring));
+	return (u64)n * PAGE_ALIGN(pvfbt_ring_mmap_size());
 }
 
 int pvfbt_ring_init(void)

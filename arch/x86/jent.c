@@ -299,7 +299,7 @@ u32 pvfbt_jent_waiting(void)
  * Called by pvfbt_jent_tramp with the registers at the entry site; ret is
  * the detour's copy (detour + 5), where the trampoline returns to.
  */
-__visible notrace void pvfbt_jent_hit(struct pt_regs *regs, unsigned long ret)
+__visible notrace __pvfbt_hit_text void pvfbt_jent_hit(struct pt_regs *regs, unsigned long ret)
 {
 	unsigned long base = (unsigned long)pvfbt_slot_area, n;
 	const struct pvfbt_site *s;

@@ -369,7 +369,7 @@ void pvfbt_jret_exit(void)
  * Called by pvfbt_jret_tramp with the registers of the return: ip is the
  * site, sp points at the return address (as the int3 path sees them).
  */
-__visible notrace void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot)
+__visible notrace __pvfbt_hit_text void pvfbt_jret_hit(struct pt_regs *regs, unsigned long slot)
 {
 	const struct pvfbt_site *s;
 	u8 armed;

@@ -66,7 +66,8 @@
 	popfq
 .endm
 
-	.text
+	/* beside pvfbt_jret_hit() and pvfbt_hit(): pvfbt.h, __pvfbt_hit_text */
+	.section .text.pvfbt_hit, "ax"
 SYM_CODE_START(pvfbt_jret_tramp)
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP sp_offset=16
 	ANNOTATE_NOENDBR

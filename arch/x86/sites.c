@@ -51,7 +51,7 @@ static u32 nr_sites_live, nr_sites_emulated, nr_sites_boosted;
  * task can be inside it (pvfbt_site_release_slot()).  Written only here;
  * read by pvfbt_slot_owner() (pvfbt.h), inline on the hit path.
  */
-struct pvfbt_site **pvfbt_slot_owners;
+struct pvfbt_site **pvfbt_slot_owners __pvfbt_hit_data;
 static u32 nr_slots;		/* slots ever handed out */
 static u32 *slot_free;		/* slots given back, reusable */
 static u32 nr_slot_free;

@@ -416,7 +416,7 @@ static __always_inline int on_guard(struct pvfbt_site *s, unsigned long off,
  * (the site looked up, nothing counted).  2: pvfbt_hit() counts the hit
  * and records nothing.  Only 0 records.
  */
-int pvfbt_hit_stop;
+int pvfbt_hit_stop __pvfbt_hit_data;
 module_param_named(hit_stop, pvfbt_hit_stop, int, 0644);
 MODULE_PARM_DESC(hit_stop, "bench only: 0 record every hit (default); 1 jump hits stop on reaching pvfbt; 2 jump hits are counted, not recorded");
 
